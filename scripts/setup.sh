@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Installs everything bpfopa needs on a Debian/Ubuntu host, and nothing that is already there.
+# Idempotent: a second run prints one line and returns in a few seconds.
+#
+#   Debian packages  python3-bpfcc (BCC: not on PyPI), python3-venv, kernel headers (BCC compiles
+#                    the probes against them at start-up)
+#   tracefs          mounted at /sys/kernel/tracing (tracepoint formats and attach points)
+#   OPA              pinned version, in .bin/ of the project (never silently another version)
+#   .venv            from /usr/bin/python3 with --system-site-packages so `import bcc` keeps
+#                    working, with bpfopa installed editable plus test and benchmark extras
+set -euo pipefail
+
+OPA_VERSION="${BPFOPA_OPA_VERSION:-1.22.3}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/.bin"
+VENV="$ROOT/.venv"
+SYS_PYTHON=/usr/bin/python3
+did_something=0
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "must run as root (BPF needs it) and sudo is not installed"
+    say "elevating with sudo: loading BPF programs and installing packages need root"
+    exec sudo -E "$0" "$@"
+fi
+
+# --- Debian packages -----------------------------------------------------------------------------
+apt_updated=0
+apt_install() {
+    if [ "$apt_updated" -eq 0 ]; then
+        say "apt-get update"
+        apt-get update -q >/dev/null
+        apt_updated=1
+    fi
+    say "installing Debian packages: $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+    did_something=1
+}
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+command -v apt-get >/dev/null || die "apt-get not found: bpfopa's setup supports Debian and Ubuntu"
+needed=()
+for pkg in python3-bpfcc python3-venv python3-pip; do
+    have_pkg "$pkg" || needed+=("$pkg")
+done
+[ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"
+
+# --- kernel headers ------------------------------------------------------------------------------
+# BCC compiles against /lib/modules/$(uname -r)/build. Prefer the exact package; a kernel the
+# distribution does not ship (as on our CI hosts) gets the generic headers linked in. Their struct
+# offsets can be wrong for the running kernel, which is why the probes read kernel structs only
+# through offsets taken from the running kernel's BTF.
+KREL="$(uname -r)"
+MODDIR="/lib/modules/$KREL"
+if [ ! -e "$MODDIR/build/include" ]; then
+    if [ "$apt_updated" -eq 0 ]; then apt-get update -q >/dev/null; apt_updated=1; fi
+    if apt-cache show "linux-headers-$KREL" >/dev/null 2>&1; then
+        apt_install "linux-headers-$KREL"
+    else
+        case "$(dpkg --print-architecture)" in
+            amd64) generic=linux-headers-amd64 ;;
+            arm64) generic=linux-headers-arm64 ;;
+            *) die "no kernel headers package for $(dpkg --print-architecture)" ;;
+        esac
+        have_pkg "$generic" || apt_install "$generic"
+        arch_suffix="${generic#linux-headers-}"
+        hdr_arch="$(ls -d /usr/src/linux-headers-*-"$arch_suffix" 2>/dev/null | sort -V | tail -n 1)"
+        hdr_common="$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | sort -V | tail -n 1)"
+        [ -n "$hdr_arch" ] && [ -n "$hdr_common" ] || die "$generic installed but /usr/src has no headers"
+        mkdir -p "$MODDIR"
+        ln -sfn "$hdr_arch" "$MODDIR/build"
+        ln -sfn "$hdr_common" "$MODDIR/source"
+        say "no headers packaged for kernel $KREL: linked $hdr_arch into $MODDIR/build"
+        did_something=1
+    fi
+fi
+
+# --- tracefs -------------------------------------------------------------------------------------
+if [ ! -e /sys/kernel/tracing/events/syscalls ]; then
+    say "mounting tracefs at /sys/kernel/tracing"
+    mount -t tracefs tracefs /sys/kernel/tracing || die "cannot mount tracefs"
+    did_something=1
+fi
+
+# --- OPA (pinned) --------------------------------------------------------------------------------
+opa_version_of() { "$1" version 2>/dev/null | awk '/^Version:/ {print $2}'; }
+mkdir -p "$BIN"
+if [ "$(opa_version_of "$BIN/opa" || true)" != "$OPA_VERSION" ]; then
+    on_path="$(command -v opa || true)"
+    go_minor=""
+    if command -v go >/dev/null; then
+        go_minor="$(go env GOVERSION 2>/dev/null | sed -E 's/^go1\.([0-9]+).*/\1/')"
+    fi
+    if [ -n "$on_path" ] && [ "$(opa_version_of "$on_path")" = "$OPA_VERSION" ]; then
+        say "using OPA $OPA_VERSION from $on_path"
+        ln -sfn "$on_path" "$BIN/opa"
+    elif [ -n "$go_minor" ] && [ "$go_minor" -ge 25 ]; then
+        say "building OPA v$OPA_VERSION with go install (takes a few minutes once)"
+        GOBIN="$BIN" GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@v$OPA_VERSION" \
+            || die "go install of OPA v$OPA_VERSION failed"
+    else
+        case "$(uname -m)" in
+            x86_64) asset=opa_linux_amd64_static ;;
+            aarch64) asset=opa_linux_arm64_static ;;
+            *) die "no OPA release binary for $(uname -m)" ;;
+        esac
+        url="https://github.com/open-policy-agent/opa/releases/download/v$OPA_VERSION/$asset"
+        say "downloading OPA v$OPA_VERSION release binary and checking its published sha256"
+        tmp="$(mktemp -d)"
+        curl -fsSL -o "$tmp/opa" "$url" && curl -fsSL -o "$tmp/opa.sha256" "$url.sha256" \
+            || die "cannot download OPA from $url"
+        want="$(awk '{print $1}' "$tmp/opa.sha256")"
+        got="$(sha256sum "$tmp/opa" | awk '{print $1}')"
+        [ "$want" = "$got" ] || die "OPA checksum mismatch: published $want, downloaded $got"
+        install -m 0755 "$tmp/opa" "$BIN/opa"
+        rm -rf "$tmp"
+    fi
+    [ "$(opa_version_of "$BIN/opa")" = "$OPA_VERSION" ] \
+        || die "$BIN/opa is not OPA $OPA_VERSION"
+    did_something=1
+fi
+
+# --- virtualenv ----------------------------------------------------------------------------------
+# --system-site-packages: BCC's Python bindings live in Debian's dist-packages, not on PyPI.
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import bcc" 2>/dev/null; then
+    say "creating $VENV from $SYS_PYTHON with --system-site-packages (for Debian's bcc)"
+    rm -rf "$VENV"
+    "$SYS_PYTHON" -m venv --system-site-packages "$VENV"
+    did_something=1
+fi
+stamp="$VENV/.bpfopa-installed"
+want_stamp="$(sha256sum "$ROOT/pyproject.toml" | awk '{print $1}')"
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want_stamp" ]; then
+    say "installing bpfopa (editable) with test and benchmark extras into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[test,bench]"
+    echo "$want_stamp" >"$stamp"
+    did_something=1
+fi
+
+if [ "$did_something" -eq 0 ]; then
+    say "all present (BCC, headers, tracefs, OPA $OPA_VERSION, .venv)"
+fi
