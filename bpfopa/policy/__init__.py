@@ -1,5 +1,30 @@
 """Policy engine client: the pinned OPA binary, a managed OPA server and the batching client."""
 
 from bpfopa.policy._binary import OPA_VERSION, find_opa, opa_version
+from bpfopa.policy._client import (
+    DeadLetterFile,
+    Evaluation,
+    OpaClient,
+    OpaClientConfig,
+    PolicyAlert,
+    Rejection,
+    check_status,
+    opa_errors,
+)
+from bpfopa.policy._server import ManagedOpa, ServerState
 
-__all__ = ["OPA_VERSION", "find_opa", "opa_version"]
+__all__ = [
+    "OPA_VERSION",
+    "DeadLetterFile",
+    "Evaluation",
+    "ManagedOpa",
+    "OpaClient",
+    "OpaClientConfig",
+    "PolicyAlert",
+    "Rejection",
+    "ServerState",
+    "check_status",
+    "find_opa",
+    "opa_errors",
+    "opa_version",
+]

@@ -1,0 +1,435 @@
+"""The batching OPA client: many documents per request, several requests in flight.
+
+One request carries ``{"input": {"events": [doc, ...]}}`` to ``data.bpfopa.main.alerts``. Transport
+and HTTP failures are translated to :mod:`bpfopa.errors` in one place (:func:`opa_errors`,
+:func:`check_status`); tenacity retries what the exception marks ``retriable``. A rejection that
+one document causes (OPA's 400, or a 500 whose body is an evaluation error such as a rule conflict)
+is isolated by splitting the batch in halves until the bad document stands alone; it then goes to
+the dead-letter file and every other document still gets its verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import orjson
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from bpfopa.errors import (
+    BpfopaError,
+    OpaRejectedError,
+    OpaUnavailableError,
+    PolicyEngineError,
+    PolicyMissingError,
+)
+
+__all__ = [
+    "DeadLetterFile",
+    "Evaluation",
+    "OpaClient",
+    "OpaClientConfig",
+    "PolicyAlert",
+    "Rejection",
+    "check_status",
+    "opa_errors",
+]
+
+log = logging.getLogger(__name__)
+
+#: Error codes in a 500 body that one input document can cause: retrying the same batch cannot
+#: help, isolating the document can. Other 500s (OPA overloaded, crashed handler) are retriable.
+EVAL_ERROR_CODES = frozenset(
+    {"eval_conflict_error", "eval_type_error", "eval_builtin_error", "eval_internal_error"}
+)
+#: Priorities of the policy contract, highest first.
+PRIORITIES = (
+    "EMERGENCY",
+    "ALERT",
+    "CRITICAL",
+    "ERROR",
+    "WARNING",
+    "NOTICE",
+    "INFORMATIONAL",
+    "DEBUG",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OpaClientConfig:
+    """Where OPA is and how hard to try.
+
+    ``max_inflight`` bounds both the concurrent requests and the keep-alive connections.
+    """
+
+    url: str
+    token: str | None = None
+    ca_file: Path | None = None
+    max_inflight: int = 4
+    timeout_s: float = 10.0
+    retry_attempts: int = 4
+    retry_initial_s: float = 0.05
+    retry_max_s: float = 2.0
+    package: str = "bpfopa/main"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyAlert:
+    """One element of ``data.bpfopa.main.alerts``; ``index`` points into the evaluated batch."""
+
+    index: int
+    rule: str
+    id: str
+    priority: str
+    output: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A document OPA would not evaluate, and why."""
+
+    document: Any
+    reason: str
+    status: int
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """The verdicts for one batch: alerts (indices into the batch) and isolated rejections."""
+
+    alerts: list[PolicyAlert] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    requests: int = 0
+    malformed_verdicts: int = 0
+
+
+class DeadLetterFile:
+    """JSONL of rejected documents: ``{"time", "reason", "status", "document"}`` per line.
+
+    Without a path the rejections are only counted and logged, never silently dropped.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.count = 0
+        self._file = path.open("ab") if path is not None else None
+
+    def write(self, rejection: Rejection) -> None:
+        self.count += 1
+        log.warning("OPA rejected a document (%s): %s", rejection.status, rejection.reason[:300])
+        if self._file is None:
+            return
+        record = {
+            "time": datetime.now(UTC).isoformat(),
+            "reason": rejection.reason,
+            "status": rejection.status,
+            "document": rejection.document,
+        }
+        try:
+            line = orjson.dumps(record, default=repr)
+        except TypeError:
+            record["document"] = repr(rejection.document)
+            line = orjson.dumps(record)
+        self._file.write(line + b"\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@contextlib.contextmanager
+def opa_errors(url: str) -> Iterator[None]:
+    """Translate transport exceptions to :mod:`bpfopa.errors`, the most specific class first."""
+    try:
+        yield
+    except BpfopaError:
+        raise
+    except TimeoutError as exc:
+        raise OpaUnavailableError(f"OPA at {url} did not answer in time") from exc
+    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
+        # A certificate problem does not heal by retrying: not OpaUnavailableError.
+        raise PolicyEngineError(f"TLS handshake with OPA at {url} failed: {exc}") from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise OpaUnavailableError(f"cannot connect to OPA at {url}: {exc.os_error}") from exc
+    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+        raise OpaUnavailableError(f"connection to OPA at {url} broke: {exc!r}") from exc
+    except aiohttp.ClientError as exc:
+        raise PolicyEngineError(f"HTTP client error talking to OPA at {url}: {exc!r}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise OpaUnavailableError(f"OPA at {url} sent a body that is not JSON: {exc}") from exc
+
+
+def _eval_error_codes(body: bytes) -> set[str]:
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return set()
+    if not isinstance(parsed, dict):
+        return set()
+    errors = parsed.get("errors")
+    codes = set()
+    if isinstance(errors, list):
+        codes = {e.get("code") for e in errors if isinstance(e, dict)}
+    return {c for c in codes if isinstance(c, str)}
+
+
+def check_status(url: str, status: int, body: bytes) -> None:
+    """Raise the error class an OPA answer with ``status`` stands for (nothing for 2xx)."""
+    if 200 <= status < 300:
+        return
+    text = body.decode("utf-8", "replace")[:2000]
+    if status in (401, 403):
+        raise PolicyEngineError(f"OPA at {url} refused the request ({status}): check the token")
+    if status == 500 and _eval_error_codes(body) & EVAL_ERROR_CODES:
+        raise OpaRejectedError(f"OPA could not evaluate the input: {text}", status, text)
+    if status == 429 or status >= 500:
+        raise OpaUnavailableError(f"OPA at {url} answered {status}: {text[:300]}")
+    raise OpaRejectedError(f"OPA at {url} rejected the request ({status}): {text}", status, text)
+
+
+def _is_retriable(exc: BaseException) -> bool:
+    return isinstance(exc, BpfopaError) and exc.retriable
+
+
+def _parse_alert(item: Any, batch_size: int) -> PolicyAlert | None:
+    if not isinstance(item, dict):
+        return None
+    index, rule, priority = item.get("index"), item.get("rule"), item.get("priority")
+    if not isinstance(index, int) or not 0 <= index < batch_size:
+        return None
+    if not isinstance(rule, str) or not isinstance(priority, str):
+        return None
+    priority = priority.upper()
+    if priority not in PRIORITIES:
+        return None
+    tags = item.get("tags")
+    return PolicyAlert(
+        index=index,
+        rule=rule,
+        id=str(item.get("id", "")),
+        priority=priority,
+        output=str(item.get("output", "")),
+        tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+    )
+
+
+class OpaClient:
+    """Async client of OPA's data API; use as ``async with OpaClient(config) as client``."""
+
+    def __init__(
+        self,
+        config: OpaClientConfig,
+        *,
+        dead_letter: DeadLetterFile | None = None,
+        on_latency: Callable[[float], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.dead_letter = dead_letter or DeadLetterFile(None)
+        self._on_latency = on_latency
+        self._session: aiohttp.ClientSession | None = None
+        self._base = config.url.rstrip("/")
+        self._alerts_url = f"{self._base}/v1/data/{config.package}/alerts"
+        self.inflight = 0
+        self.requests = 0
+        self.retries = 0
+        self.rejected = 0
+        self.malformed_verdicts = 0
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def open(self) -> None:
+        if self._session is not None:
+            return
+        ssl_context: ssl.SSLContext | bool = True
+        if self.config.ca_file is not None:
+            ssl_context = ssl.create_default_context(cafile=str(self.config.ca_file))
+        headers = {"Content-Type": "application/json"}
+        if self.config.token:
+            headers["Authorization"] = f"Bearer {self.config.token}"
+        connector = aiohttp.TCPConnector(
+            limit=self.config.max_inflight, ssl=ssl_context, keepalive_timeout=30
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
+            raise_for_status=False,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self.dead_letter.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("OpaClient is not open: use 'async with OpaClient(...)'")
+        return self._session
+
+    # -- health and policy presence ------------------------------------------------------------
+
+    async def health(self) -> None:
+        """Raise :class:`OpaUnavailableError` unless ``GET /health`` answers 200."""
+        url = f"{self._base}/health"
+        with opa_errors(url):
+            async with self.session.get(url) as resp:
+                body = await resp.read()
+                check_status(url, resp.status, body)
+
+    async def check_policies(self) -> None:
+        """Raise :class:`PolicyMissingError` unless ``data.bpfopa.main.alerts`` is defined."""
+        await self._post_events([], context="policy check")
+
+    async def syscalls(self) -> list[str] | None:
+        """``data.bpfopa.main.syscalls``: the syscalls the rules need, None when undefined."""
+        url = f"{self._base}/v1/data/{self.config.package}/syscalls"
+        with opa_errors(url):
+            async with self.session.get(url) as resp:
+                body = await resp.read()
+                check_status(url, resp.status, body)
+                parsed = orjson.loads(body)
+        result = parsed.get("result") if isinstance(parsed, dict) else None
+        if not isinstance(result, list):
+            return None
+        return sorted({name for name in result if isinstance(name, str)})
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    async def evaluate(self, documents: Sequence[Any]) -> Evaluation:
+        """Verdicts for ``documents``; rejected documents are isolated and dead-lettered.
+
+        Raises :class:`OpaUnavailableError` once the retries are spent, and
+        :class:`PolicyMissingError` / :class:`PolicyEngineError` for problems no document causes.
+        """
+        evaluation = await self._evaluate_isolating(list(documents))
+        for rejection in evaluation.rejected:
+            self.dead_letter.write(rejection)
+        self.rejected += len(evaluation.rejected)
+        return evaluation
+
+    async def _evaluate_isolating(self, documents: list[Any]) -> Evaluation:
+        try:
+            alerts, malformed = await self._post_with_retry(documents)
+        except OpaRejectedError as exc:
+            if len(documents) <= 1:
+                rejected = [Rejection(d, str(exc), exc.status) for d in documents]
+                return Evaluation(rejected=rejected, requests=1)
+            middle = len(documents) // 2
+            left, right = await asyncio.gather(
+                self._evaluate_isolating(documents[:middle]),
+                self._evaluate_isolating(documents[middle:]),
+            )
+            shifted = [_shift(a, middle) for a in right.alerts]
+            return Evaluation(
+                alerts=left.alerts + shifted,
+                rejected=left.rejected + right.rejected,
+                requests=1 + left.requests + right.requests,
+                malformed_verdicts=left.malformed_verdicts + right.malformed_verdicts,
+            )
+        return Evaluation(alerts=alerts, requests=1, malformed_verdicts=malformed)
+
+    async def _post_with_retry(self, documents: list[Any]) -> tuple[list[PolicyAlert], int]:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_retriable),
+            # Full jitter: many clients (or in-flight batches) do not retry in lock-step.
+            wait=wait_random_exponential(
+                multiplier=self.config.retry_initial_s, max=self.config.retry_max_s
+            ),
+            stop=stop_after_attempt(max(1, self.config.retry_attempts)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.retries += 1
+                return await self._post_events(documents, context="evaluation")
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _post_events(
+        self, documents: list[Any], *, context: str
+    ) -> tuple[list[PolicyAlert], int]:
+        try:
+            payload = orjson.dumps({"input": {"events": documents}})
+        except TypeError as exc:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
+            raise OpaRejectedError(f"document is not JSON-serializable: {exc}", 0) from exc
+        url = self._alerts_url
+        self.inflight += 1
+        started = time.perf_counter()
+        try:
+            with opa_errors(url):
+                async with self.session.post(url, data=payload) as resp:
+                    body = await resp.read()
+                    check_status(url, resp.status, body)
+                    parsed = orjson.loads(body)
+        finally:
+            self.inflight -= 1
+            self.requests += 1
+            if self._on_latency is not None:
+                self._on_latency(time.perf_counter() - started)
+        return self._parse_result(parsed, len(documents), context)
+
+    def _parse_result(
+        self, parsed: Any, batch_size: int, context: str
+    ) -> tuple[list[PolicyAlert], int]:
+        if not isinstance(parsed, Mapping) or "result" not in parsed:
+            raise PolicyMissingError(
+                f"{context}: data.{self.config.package.replace('/', '.')}.alerts is undefined at "
+                f"{self._base}: the bpfopa policies are not loaded (or the package is broken)"
+            )
+        result = parsed["result"]
+        if not isinstance(result, list):
+            raise PolicyEngineError(
+                f"{context}: data.bpfopa.main.alerts is a {type(result).__name__}, not a set"
+            )
+        alerts: list[PolicyAlert] = []
+        malformed = 0
+        for item in result:
+            alert = _parse_alert(item, batch_size)
+            if alert is None:
+                malformed += 1
+                log.warning("ignoring a malformed verdict from the policies: %r", item)
+            else:
+                alerts.append(alert)
+        self.malformed_verdicts += malformed
+        return alerts, malformed
+
+
+def _shift(alert: PolicyAlert, offset: int) -> PolicyAlert:
+    return PolicyAlert(
+        index=alert.index + offset,
+        rule=alert.rule,
+        id=alert.id,
+        priority=alert.priority,
+        output=alert.output,
+        tags=alert.tags,
+    )
