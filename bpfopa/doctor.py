@@ -221,21 +221,24 @@ def check_bcc(module: str = "bcc") -> CheckResult:
 
 
 @contextmanager
-def _stderr_captured() -> Iterator[IO[bytes]]:
-    """Catch what BCC's C++ side writes to fd 2 (clang diagnostics) so the report stays readable.
+def _output_captured() -> Iterator[IO[bytes]]:
+    """Catch what BCC's C++ side writes to fds 1 and 2 (clang diagnostics, "Unable to find kernel
+    headers") so the report stays one line per check.
 
-    Redirects the process-wide fd 2 for the duration: only for the single-threaded doctor run.
+    Redirects the process-wide fds for the duration: only for the single-threaded doctor run.
     """
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
     with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
         try:
+            for fd in saved:
+                os.dup2(captured.fileno(), fd)
             yield captured
         finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
 
 
 def _first_diagnostic(captured: IO[bytes], fallback: str) -> str:
@@ -244,7 +247,7 @@ def _first_diagnostic(captured: IO[bytes], fallback: str) -> str:
         line.strip() for line in captured.read(64 * 1024).decode(errors="replace").splitlines()
     ]
     lines = [line for line in lines if line]
-    for word in ("error", "not permitted", "unable", "failed"):
+    for word in ("error:", "not permitted", "unable", "failed", "error"):
         for line in lines:
             if word in line.lower():
                 return line
@@ -259,11 +262,11 @@ def _load_probe(
     except ImportError as exc:
         return _failed(name, f"cannot import {module}: {exc}", _setup_fix())
     fix = _setup_fix() if geteuid() == 0 else SUDO_FIX
-    with _stderr_captured() as captured:
+    with _output_captured() as captured:
         program: Any = None
         try:
-            program = bcc.BPF(text=source)
-            function = program.load_func(PROBE_FUNCTION, bcc.BPF.TRACEPOINT)
+            program = bcc.BPF(text=source.encode())
+            function = program.load_func(PROBE_FUNCTION.encode(), bcc.BPF.TRACEPOINT)
             loaded = f"{what} loaded (program fd {function.fd}), attached nothing, unloaded"
         except Exception as exc:  # BCC raises bare Exception for compile and load errors
             diagnostic = _first_diagnostic(captured, str(exc))
