@@ -1,0 +1,184 @@
+"""Compiling the probes with BCC, configuring their maps and attaching them."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import platform
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bpfopa._paths import PROBES_DIR
+from bpfopa.capture._btf import KernelBtf, TaskOffsets
+from bpfopa.capture._transport import PerfBufferReader, RingBufferReader, Transport
+from bpfopa.errors import AttachError, CaptureError, ProbeCompileError
+from bpfopa.schema import BY_NAME, ArgKind, Syscall
+from bpfopa.wire import SYSCALL_SPEC
+
+log = logging.getLogger(__name__)
+
+AttachMode = Literal["tracepoint", "raw"]
+TransportName = Literal["ringbuf", "perf"]
+
+# Order matters: one translation unit, headers first.
+PROBE_FILES = ("bpfopa.h", "maps.h", "common.h", "syscalls.bpf.c", "process.bpf.c")
+TRACEFS = Path("/sys/kernel/tracing")
+# Syscalls whose tracepoint is named after the kernel function, not the syscall.
+_TRACEPOINT_NAMES = {"umount2": "umount"}
+
+
+def machine_arch() -> str:
+    arch = platform.machine()
+    return "aarch64" if arch in ("aarch64", "arm64") else arch
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeConfig:
+    syscalls: frozenset[str]
+    attach: AttachMode = "tracepoint"
+    transport: TransportName = "ringbuf"
+    ringbuf_pages: int = 1024  # 4 MiB with 4 KiB pages
+    perf_pages: int = 256  # per CPU
+    perf_wakeup_events: int = 32
+    target_pid: int | None = None
+    exclude_pids: frozenset[int] = frozenset()
+
+
+@dataclass
+class Probes:
+    """Loaded and attached probes; :meth:`close` detaches them (slow: seconds)."""
+
+    bpf: Any
+    transport: Transport
+    arch: str
+    attached_syscalls: set[str] = field(default_factory=set)
+    missing_tracepoints: list[str] = field(default_factory=list)
+    _nr_by_name: dict[str, int] = field(default_factory=dict)
+
+    def exclude_pid(self, pid: int) -> None:
+        try:
+            self.bpf["excluded_tgids"][ctypes.c_uint32(pid)] = ctypes.c_uint8(1)
+        except Exception as exc:  # map full: BCC raises a bare Exception
+            raise CaptureError(f"cannot exclude pid {pid}: {exc}") from exc
+
+    def include_pid(self, pid: int) -> None:
+        table = self.bpf["excluded_tgids"]
+        key = ctypes.c_uint32(pid)
+        if key in table:
+            del table[key]
+
+    def enable(self, names: Collection[str]) -> None:
+        """Capture exactly ``names`` among the attached syscalls (in-kernel selection)."""
+        specs = self.bpf["syscall_specs"]
+        wanted = set(names)
+        for name, nr in self._nr_by_name.items():
+            spec = _spec_bytes(BY_NAME[name], enabled=name in wanted)
+            specs[ctypes.c_int(nr)] = specs.Leaf.from_buffer_copy(spec)
+
+    def close(self) -> None:
+        self.transport.close()
+        self.bpf.cleanup()
+
+
+def _spec_bytes(syscall: Syscall, enabled: bool) -> bytes:
+    kinds = [int(p.kind) for p in syscall.params] + [0] * (6 - len(syscall.params))
+    names = [p.name for p in syscall.params]
+    length_arg = 0
+    for p in syscall.params:
+        if p.kind in (ArgKind.SOCKADDR, ArgKind.SOCKADDR_OUT) and p.length_of:
+            length_arg = names.index(p.length_of)
+    return SYSCALL_SPEC.pack(int(enabled), *kinds, length_arg)
+
+
+def tracepoint_exists(category: str, name: str) -> bool:
+    return (TRACEFS / "events" / category / name).is_dir()
+
+
+def load_probes(config: ProbeConfig) -> Probes:
+    """Compile, load and attach. Raises :class:`CaptureError` subclasses with the cause."""
+    from bcc import BPF  # Debian's python3-bpfcc; imported late so pure modules work without it
+
+    arch = machine_arch()
+    unknown = sorted(set(config.syscalls) - BY_NAME.keys())
+    if unknown:
+        raise CaptureError(f"unknown syscalls: {', '.join(unknown)}")
+    offsets = TaskOffsets.from_btf(KernelBtf.from_file())
+    execve_nr = BY_NAME["execve"].nr(arch) or 0xFFFF
+    execveat_nr = BY_NAME["execveat"].nr(arch) or 0xFFFF
+    cflags = [
+        *offsets.cflags(),
+        f"-DEXECVE_NR={execve_nr}",
+        f"-DEXECVEAT_NR={execveat_nr}",
+        f"-DRINGBUF_PAGES={config.ringbuf_pages}",
+    ]
+    if config.transport == "ringbuf":
+        cflags.append("-DTRANSPORT_RINGBUF")
+    if config.target_pid is not None:
+        cflags.append(f"-DTARGET_TGID={config.target_pid}")
+    source = "\n".join((PROBES_DIR / name).read_text() for name in PROBE_FILES)
+    try:
+        bpf = BPF(text=source.encode(), cflags=cflags)
+    except Exception as exc:  # BCC raises bare Exception on compile/load failures
+        raise ProbeCompileError(
+            f"BCC could not compile the probes ({exc}); are kernel headers installed at "
+            f"/lib/modules/{os.uname().release}/build? run scripts/setup.sh"
+        ) from exc
+
+    if config.transport == "ringbuf":
+        table = bpf["events"]
+        size = config.ringbuf_pages * 4096
+        transport: Transport = RingBufferReader(table.map_fd, size, bpf["lost_events"])
+    else:
+        transport = PerfBufferReader(bpf, "events", bpf["lost_events"], config.perf_pages,
+                                     config.perf_wakeup_events)
+    probes = Probes(bpf=bpf, transport=transport, arch=arch)
+    try:
+        for pid in config.exclude_pids:
+            probes.exclude_pid(pid)
+        _attach(bpf, probes, config)
+        probes.enable(probes.attached_syscalls)
+    except BaseException:
+        probes.close()
+        raise
+    return probes
+
+
+def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
+    from bcc import BPF
+
+    try:
+        bpf.attach_raw_tracepoint(tp="sched_process_fork", fn_name="trace_sched_process_fork")
+        bpf.attach_tracepoint(tp="sched:sched_process_exec", fn_name="trace_sched_process_exec")
+        bpf.attach_tracepoint(tp="sched:sched_process_exit", fn_name="trace_sched_process_exit")
+    except Exception as exc:
+        raise AttachError(f"cannot attach the process lifecycle tracepoints: {exc}") from exc
+
+    for name in sorted(config.syscalls):
+        nr = BY_NAME[name].nr(probes.arch)
+        if nr is None:
+            probes.missing_tracepoints.append(f"{name} (not on {probes.arch})")
+            continue
+        tp_name = _TRACEPOINT_NAMES.get(name, name)
+        if config.attach == "tracepoint":
+            if not tracepoint_exists("syscalls", f"sys_enter_{tp_name}"):
+                probes.missing_tracepoints.append(name)
+                continue
+            try:
+                bpf.attach_tracepoint(tp=f"syscalls:sys_enter_{tp_name}",
+                                      fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}")
+                bpf.attach_tracepoint(tp=f"syscalls:sys_exit_{tp_name}",
+                                      fn_name="trace_syscalls_sys_exit")
+            except Exception as exc:
+                raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc
+        probes.attached_syscalls.add(name)
+        probes._nr_by_name[name] = nr
+    if config.attach == "raw":
+        bpf.load_func("trace_raw_sys_enter", BPF.RAW_TRACEPOINT)
+        bpf.attach_raw_tracepoint(tp="sys_enter", fn_name="trace_raw_sys_enter")
+        bpf.attach_raw_tracepoint(tp="sys_exit", fn_name="trace_raw_sys_exit")
+    if probes.missing_tracepoints:
+        log.warning("not capturing (no tracepoint in this kernel): %s",
+                    ", ".join(probes.missing_tracepoints))

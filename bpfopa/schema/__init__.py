@@ -1,0 +1,25 @@
+"""The event schema: which syscalls bpfopa knows and how each parameter is captured."""
+
+from bpfopa.schema._syscalls import (
+    BY_NAME,
+    PROCESS_STATE_SYSCALLS,
+    SCHEMA_VERSION,
+    SYSCALLS,
+    ArgKind,
+    Decode,
+    Param,
+    Syscall,
+    by_number,
+)
+
+__all__ = [
+    "BY_NAME",
+    "PROCESS_STATE_SYSCALLS",
+    "SCHEMA_VERSION",
+    "SYSCALLS",
+    "ArgKind",
+    "Decode",
+    "Param",
+    "Syscall",
+    "by_number",
+]

@@ -1,0 +1,29 @@
+"""The kernel records' wire layout: opcodes and struct mirrors of probes/bpfopa.h."""
+
+from bpfopa.wire._structs import (
+    EXEC_BODY,
+    EXEC_EVENT_SIZE,
+    FORK_BODY,
+    FORK_EVENT_SIZE,
+    HEADER,
+    ITEM,
+    SYSCALL_BODY,
+    SYSCALL_EVENT_SIZE,
+    SYSCALL_SPEC,
+    ItemStatus,
+    Opcode,
+)
+
+__all__ = [
+    "EXEC_BODY",
+    "EXEC_EVENT_SIZE",
+    "FORK_BODY",
+    "FORK_EVENT_SIZE",
+    "HEADER",
+    "ITEM",
+    "SYSCALL_BODY",
+    "SYSCALL_EVENT_SIZE",
+    "SYSCALL_SPEC",
+    "ItemStatus",
+    "Opcode",
+]

@@ -1,0 +1,39 @@
+"""Python mirrors of the records in probes/bpfopa.h (tests compare them with the C layout)."""
+
+from __future__ import annotations
+
+import enum
+import struct
+
+
+class Opcode(enum.IntEnum):
+    SYSCALL = 1
+    EXEC = 2
+    FORK = 3
+    EXIT = 4
+
+
+class ItemStatus(enum.IntEnum):
+    OK = 0
+    TRUNCATED = 1
+    UNREADABLE = 2
+
+
+# struct event_header: opcode, flags, size, nr, ts, cgroup_id, pid, tid, ppid, uid, gid, euid, comm
+HEADER = struct.Struct("<BBHIQQIIIIII16s")
+# struct syscall_event after the header: ret, args[6]
+SYSCALL_BODY = struct.Struct("<q6Q")
+# struct exec_event after the header: cap_effective, loginuid, tty_major, tty_minor,
+# argv_size, env_size, _pad
+EXEC_BODY = struct.Struct("<QIIIIII")
+# struct fork_event after the header: child_pid, child_ppid
+FORK_BODY = struct.Struct("<II")
+# struct item: arg, status, len
+ITEM = struct.Struct("<BBH")
+
+SYSCALL_EVENT_SIZE = HEADER.size + SYSCALL_BODY.size
+EXEC_EVENT_SIZE = HEADER.size + EXEC_BODY.size
+FORK_EVENT_SIZE = HEADER.size + FORK_BODY.size
+
+# struct syscall_spec: enabled, kinds[6], length_arg
+SYSCALL_SPEC = struct.Struct("<B6BB")

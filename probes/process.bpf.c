@@ -1,0 +1,93 @@
+/* Process lifecycle for the userspace process table: new processes (not threads), successful
+ * execs with their argv and environment read from the new image, and process exits. */
+
+struct sched_process_exec_args {
+	u64 common;
+	u32 filename_loc;     /* __data_loc char[]: low 16 bits are the offset in the record */
+	s32 pid;
+	s32 old_pid;
+};
+
+/* Raw tracepoint: the plain one gives only tids, and threads fork too. */
+int trace_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 child = ctx->args[1];
+	u32 child_pid = read_kernel_u32(child + OFF_TASK_PID);
+	u32 child_tgid = read_kernel_u32(child + OFF_TASK_TGID);
+	u32 zero = 0;
+	struct record_buf *buf;
+	struct fork_event *e;
+
+	if (child_pid != child_tgid)
+		return 0; /* a new thread: the process table tracks processes */
+	buf = record_scratch.lookup(&zero);
+	if (!buf)
+		return 0;
+	e = (struct fork_event *)buf->bytes;
+	fill_header(&e->h, OP_FORK, bpf_get_current_task());
+	e->child_pid = child_tgid;
+	e->child_ppid = read_kernel_u32(read_kernel_u64(child + OFF_TASK_REAL_PARENT) + OFF_TASK_TGID);
+	e->h.size = sizeof(*e);
+	submit(ctx, buf->bytes, sizeof(*e));
+	return 0;
+}
+
+int trace_sched_process_exec(struct sched_process_exec_args *ctx)
+{
+	u64 task = bpf_get_current_task();
+	u64 mm = read_kernel_u64(task + OFF_TASK_MM);
+	u64 cred = read_kernel_u64(task + OFF_TASK_CRED);
+	u64 tty = read_kernel_u64(read_kernel_u64(task + OFF_TASK_SIGNAL) + OFF_SIGNAL_TTY);
+	u64 arg_start = read_kernel_u64(mm + OFF_MM_ARG_START);
+	u64 arg_end = read_kernel_u64(mm + OFF_MM_ARG_END);
+	u64 env_start = read_kernel_u64(mm + OFF_MM_ENV_START);
+	u64 env_end = read_kernel_u64(mm + OFF_MM_ENV_END);
+	u32 zero = 0;
+	struct record_buf *buf = record_scratch.lookup(&zero);
+	struct exec_event *e;
+	u8 *items;
+	u32 pos = 0;
+
+	if (!buf)
+		return 0;
+	e = (struct exec_event *)buf->bytes;
+	fill_header(&e->h, OP_EXEC, task);
+	e->cap_effective = read_kernel_u64(cred + OFF_CRED_CAP_EFFECTIVE);
+	e->loginuid = read_kernel_u32(task + OFF_TASK_LOGINUID);
+	e->tty_major = 0;
+	e->tty_minor = 0;
+	if (tty) {
+		u64 driver = read_kernel_u64(tty + OFF_TTY_DRIVER);
+		e->tty_major = read_kernel_u32(driver + OFF_TTY_DRIVER_MAJOR);
+		e->tty_minor = read_kernel_u32(driver + OFF_TTY_DRIVER_MINOR_START) +
+			       read_kernel_u32(tty + OFF_TTY_INDEX);
+	}
+	e->argv_size = arg_end > arg_start ? arg_end - arg_start : 0;
+	e->env_size = env_end > env_start ? env_end - env_start : 0;
+	items = buf->bytes + sizeof(struct exec_event);
+	put_str(items, &pos, 0, (void *)ctx + (ctx->filename_loc & 0xFFFF), PATH_LIMIT, false);
+	put_bytes(items, &pos, 1, (void *)arg_start, e->argv_size, ARGV_LIMIT);
+	put_bytes(items, &pos, 2, (void *)env_start, e->env_size, ENV_LIMIT);
+	e->h.size = sizeof(struct exec_event) + (pos & (ITEM_AREA * 2 - 1));
+	submit(ctx, buf->bytes, e->h.size);
+	return 0;
+}
+
+int trace_sched_process_exit(void *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 zero = 0;
+	struct record_buf *buf;
+	struct event_header *h;
+
+	if ((u32)pid_tgid != pid_tgid >> 32)
+		return 0; /* a thread, not the process */
+	buf = record_scratch.lookup(&zero);
+	if (!buf)
+		return 0;
+	h = (struct event_header *)buf->bytes;
+	fill_header(h, OP_EXIT, bpf_get_current_task());
+	h->size = sizeof(*h);
+	submit(ctx, buf->bytes, sizeof(*h));
+	return 0;
+}
