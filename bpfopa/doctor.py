@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bpfopa._paths import PROJECT_ROOT
+from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import OpaBinaryError
 from bpfopa.policy._binary import OPA_VERSION, find_opa, opa_version
 
@@ -318,21 +319,17 @@ def check_opa(
 
 # --- the command ----------------------------------------------------------------------------------
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _printable(text: str) -> str:
-    """Escape control characters: paths and BCC diagnostics may carry terminal escapes."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
-
 
 def format_result(result: CheckResult) -> str:
-    """``ok   name: detail`` or ``FAIL name: detail`` plus an indented ``fix:`` line."""
+    """``ok   name: detail`` or ``FAIL name: detail`` plus an indented ``fix:`` line.
+
+    Details carry host paths and BCC diagnostics: escaped so they cannot drive the terminal.
+    """
     if result.ok:
-        return f"ok   {result.name}: {_printable(result.detail)}"
+        return f"ok   {result.name}: {escape_for_terminal(result.detail)}"
     return (
-        f"FAIL {result.name}: {_printable(result.detail)}\n"
-        f"     fix: {_printable(result.fix or 'see README.md')}"
+        f"FAIL {result.name}: {escape_for_terminal(result.detail)}\n"
+        f"     fix: {escape_for_terminal(result.fix or 'see README.md')}"
     )
 
 
