@@ -17,6 +17,7 @@ from typing import Final
 
 from bpfopa.decode._arch import DEFAULT_ARCH, Arch, normalize_arch
 from bpfopa.decode._bits import U64_MASK, BitNames
+from bpfopa.decode._constants import signal_name
 
 __all__ = [
     "at_flag_names",
@@ -201,54 +202,16 @@ _CLONE: Final = BitNames(_CLONE_BITS)
 # clone3/unshare/setns have no exit signal in the low byte, so CLONE_NEWTIME can live there.
 _CLONE3: Final = BitNames({_CLONE_NEWTIME: "CLONE_NEWTIME", **_CLONE_BITS})
 
-# The exit signal of clone(2)'s low byte, named like strace does (``…|SIGCHLD``). Standard
-# signals only: the table is local so this module does not depend on the host's `signal`.
-_EXIT_SIGNALS: Final = MappingProxyType(
-    {
-        1: "SIGHUP",
-        2: "SIGINT",
-        3: "SIGQUIT",
-        4: "SIGILL",
-        5: "SIGTRAP",
-        6: "SIGABRT",
-        7: "SIGBUS",
-        8: "SIGFPE",
-        9: "SIGKILL",
-        10: "SIGUSR1",
-        11: "SIGSEGV",
-        12: "SIGUSR2",
-        13: "SIGPIPE",
-        14: "SIGALRM",
-        15: "SIGTERM",
-        16: "SIGSTKFLT",
-        17: "SIGCHLD",
-        18: "SIGCONT",
-        19: "SIGSTOP",
-        20: "SIGTSTP",
-        21: "SIGTTIN",
-        22: "SIGTTOU",
-        23: "SIGURG",
-        24: "SIGXCPU",
-        25: "SIGXFSZ",
-        26: "SIGVTALRM",
-        27: "SIGPROF",
-        28: "SIGWINCH",
-        29: "SIGIO",
-        30: "SIGPWR",
-        31: "SIGSYS",
-    }
-)
-
 
 def clone_flag_names(flags: int) -> list[str]:
     """Names of clone(2) flags. The low byte is the child's exit signal (CSIGNAL), reported first
-    by its name (``SIGCHLD`` for fork-like clones) or, if not a standard signal, in the trailing
-    hex string together with the unknown bits."""
+    by its name like strace does (``SIGCHLD`` for fork-like clones) or, if it is no signal, in the
+    trailing hex string together with the unknown bits."""
     out: list[str] = []
     unknown = 0
     exit_signal = flags & _CSIGNAL
     if exit_signal:
-        name = _EXIT_SIGNALS.get(exit_signal)
+        name = signal_name(exit_signal)
         if name is None:
             unknown = exit_signal
         else:
