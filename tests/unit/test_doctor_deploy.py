@@ -132,3 +132,16 @@ def test_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "bpfopa.service" not in proc.stderr, proc.stderr
+
+
+def test_readme_quick_start_is_make_run_and_make_test_and_ci_runs_make_test() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [line.split("#", 1)[0].strip() for line in block[1].splitlines()]
+    assert [c for c in commands if c] == ["make run", "make test"]
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^exec make test$", ci, re.M)
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
