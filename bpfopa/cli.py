@@ -12,8 +12,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _registrars() -> list[Registrar]:
     from bpfopa import doctor
+    from bpfopa.capture import _cli as capture_cli
 
-    return [doctor.register]
+    return [doctor.register, capture_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

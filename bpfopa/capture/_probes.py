@@ -132,8 +132,9 @@ def load_probes(config: ProbeConfig) -> Probes:
         size = config.ringbuf_pages * 4096
         transport: Transport = RingBufferReader(table.map_fd, size, bpf["lost_events"])
     else:
-        transport = PerfBufferReader(bpf, "events", bpf["lost_events"], config.perf_pages,
-                                     config.perf_wakeup_events)
+        transport = PerfBufferReader(
+            bpf, "events", bpf["lost_events"], config.perf_pages, config.perf_wakeup_events
+        )
     probes = Probes(bpf=bpf, transport=transport, arch=arch)
     try:
         for pid in config.exclude_pids:
@@ -167,10 +168,13 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
                 probes.missing_tracepoints.append(name)
                 continue
             try:
-                bpf.attach_tracepoint(tp=f"syscalls:sys_enter_{tp_name}",
-                                      fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}")
-                bpf.attach_tracepoint(tp=f"syscalls:sys_exit_{tp_name}",
-                                      fn_name="trace_syscalls_sys_exit")
+                bpf.attach_tracepoint(
+                    tp=f"syscalls:sys_enter_{tp_name}",
+                    fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}",
+                )
+                bpf.attach_tracepoint(
+                    tp=f"syscalls:sys_exit_{tp_name}", fn_name="trace_syscalls_sys_exit"
+                )
             except Exception as exc:
                 raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc
         probes.attached_syscalls.add(name)
@@ -180,5 +184,7 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
         bpf.attach_raw_tracepoint(tp="sys_enter", fn_name="trace_raw_sys_enter")
         bpf.attach_raw_tracepoint(tp="sys_exit", fn_name="trace_raw_sys_exit")
     if probes.missing_tracepoints:
-        log.warning("not capturing (no tracepoint in this kernel): %s",
-                    ", ".join(probes.missing_tracepoints))
+        log.warning(
+            "not capturing (no tracepoint in this kernel): %s",
+            ", ".join(probes.missing_tracepoints),
+        )

@@ -42,12 +42,14 @@ class RingBufferReader:
     def __init__(self, map_fd: int, size: int, lost_table: Any) -> None:
         page = mmap.PAGESIZE
         self._mask = size - 1
-        self._consumer = mmap.mmap(map_fd, page, mmap.MAP_SHARED,
-                                   mmap.PROT_READ | mmap.PROT_WRITE, offset=0)
+        self._consumer = mmap.mmap(
+            map_fd, page, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=0
+        )
         # Producer page, then the data pages mapped twice in a row: a record that wraps is
         # still contiguous.
-        self._producer = mmap.mmap(map_fd, page + 2 * size, mmap.MAP_SHARED, mmap.PROT_READ,
-                                   offset=page)
+        self._producer = mmap.mmap(
+            map_fd, page + 2 * size, mmap.MAP_SHARED, mmap.PROT_READ, offset=page
+        )
         self._data_start = page
         self._lost_table = lost_table
 
@@ -84,8 +86,9 @@ class PerfBufferReader:
 
     name = "perf"
 
-    def __init__(self, bpf: Any, table_name: str, lost_table: Any, page_cnt: int,
-                 wakeup_events: int) -> None:
+    def __init__(
+        self, bpf: Any, table_name: str, lost_table: Any, page_cnt: int, wakeup_events: int
+    ) -> None:
         self._bpf = bpf
         self._pending: list[bytes] = []
         self._lost_cb_total = 0
@@ -97,8 +100,9 @@ class PerfBufferReader:
         def on_lost(count: int) -> None:
             self._lost_cb_total += count
 
-        bpf[table_name].open_perf_buffer(on_record, page_cnt=page_cnt, lost_cb=on_lost,
-                                         wakeup_events=wakeup_events)
+        bpf[table_name].open_perf_buffer(
+            on_record, page_cnt=page_cnt, lost_cb=on_lost, wakeup_events=wakeup_events
+        )
 
     @property
     def lost_reported_by_perf(self) -> int:

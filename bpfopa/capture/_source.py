@@ -1,0 +1,186 @@
+"""The live kernel source: probes -> poll thread -> batches -> documents.
+
+A thread drains the kernel buffer every ``poll_interval`` and hands each drain, one list of
+records, to the asyncio loop through a bounded queue (never single events: a call per event
+cannot keep up). Decoding and enrichment run per batch on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Collection, Mapping
+from typing import Any
+
+from bpfopa.capture._probes import AttachMode, ProbeConfig, Probes, TransportName, load_probes
+from bpfopa.enrich import DocumentBuilder
+from bpfopa.schema import BY_NAME, PROCESS_STATE_SYSCALLS
+from bpfopa.state import CgroupResolver, Clock, ProcessTable, cgroup2_mount
+
+log = logging.getLogger(__name__)
+Doc = dict[str, Any]
+
+_STOP = object()
+
+
+class LiveSource:
+    """Implements the pipeline's ``EventSource`` protocol on the real kernel."""
+
+    def __init__(
+        self,
+        syscalls: Collection[str] | None = None,
+        exclude_pids: Collection[int] = (),
+        attach: AttachMode = "tracepoint",
+        transport: TransportName = "ringbuf",
+        target_pid: int | None = None,
+        queue_batches: int = 1024,
+        poll_interval: float = 0.002,
+    ) -> None:
+        wanted = set(BY_NAME) if syscalls is None else set(syscalls)
+        unknown = wanted - BY_NAME.keys()
+        if unknown:
+            raise ValueError(f"unknown syscalls: {', '.join(sorted(unknown))}")
+        self._selected = frozenset(wanted)
+        self._config = ProbeConfig(
+            syscalls=frozenset(wanted | PROCESS_STATE_SYSCALLS),
+            attach=attach,
+            transport=transport,
+            target_pid=target_pid,
+            exclude_pids=frozenset({os.getpid(), *exclude_pids}),
+        )
+        self._queue_batches = queue_batches
+        self._poll_interval = poll_interval
+        self._probes: Probes | None = None
+        self._queue: asyncio.Queue[list[bytes] | object] | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._counters: dict[str, int] = {
+            "records": 0,
+            "documents": 0,
+            "queue_dropped": 0,
+            "queue_dropped_batches": 0,
+            "decode_errors": 0,
+            "kernel_lost": 0,
+        }
+        clock = Clock()
+        self.table = ProcessTable(clock=clock, cgroups=CgroupResolver(cgroup2_mount()))
+        self._builder = DocumentBuilder(self.table, clock, "x86_64")
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._probes = await loop.run_in_executor(None, load_probes, self._config)
+        self._builder = DocumentBuilder(self.table, Clock(), self._probes.arch)
+        self._probes.enable(self._selected | PROCESS_STATE_SYSCALLS)
+        await loop.run_in_executor(None, self.table.seed)
+        self._queue = asyncio.Queue(maxsize=self._queue_batches)
+        self._thread = threading.Thread(
+            target=self._poll, args=(loop,), name="bpfopa-poll", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def probes(self) -> Probes:
+        if self._probes is None:
+            raise RuntimeError("source not started")
+        return self._probes
+
+    async def stop(self) -> None:
+        """Stop reading; what is already buffered is still delivered by :meth:`batches`."""
+        self._stopping.set()
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+
+    async def aclose(self) -> None:
+        await self.stop()
+        if self._probes is not None:
+            probes, self._probes = self._probes, None
+            await asyncio.get_running_loop().run_in_executor(None, probes.close)
+
+    # --- the poll thread ----------------------------------------------------------------------
+
+    def _poll(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._probes is not None
+        transport = self._probes.transport
+        try:
+            while True:
+                stopping = self._stopping.is_set()
+                records = transport.drain(0 if stopping else 2)
+                if records:
+                    loop.call_soon_threadsafe(self._hand_over, records)
+                elif stopping:
+                    break
+                elif transport.name == "ringbuf":
+                    time.sleep(self._poll_interval)
+        except Exception:
+            log.exception("kernel poll thread failed")
+        finally:
+            loop.call_soon_threadsafe(self._hand_over, _STOP)
+
+    def _hand_over(self, item: list[bytes] | object) -> None:
+        assert self._queue is not None
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if isinstance(item, list):
+                self._counters["queue_dropped"] += len(item)
+                self._counters["queue_dropped_batches"] += 1
+            else:  # the stop marker must get through: drop the oldest batch for it
+                dropped = self._queue.get_nowait()
+                if isinstance(dropped, list):
+                    self._counters["queue_dropped"] += len(dropped)
+                self._queue.put_nowait(item)
+
+    # --- the EventSource protocol -------------------------------------------------------------
+
+    async def batches(self) -> AsyncIterator[list[Doc]]:
+        assert self._queue is not None, "start() first"
+        builder = self._builder
+        while True:
+            item = await self._queue.get()
+            if not isinstance(item, list):
+                return
+            self._counters["records"] += len(item)
+            docs = builder.build(item)
+            if docs:
+                self._counters["documents"] += len(docs)
+                yield docs
+
+    def counters(self) -> Mapping[str, int]:
+        counters = dict(self._counters)
+        counters["decode_errors"] = self._builder.stats.malformed
+        counters["process_table_size"] = len(self.table)
+        counters["proc_fallbacks"] = self.table.stats.proc_fallbacks
+        counters["proc_misses"] = self.table.stats.proc_misses
+        if self._probes is not None:
+            counters["kernel_lost"] = sum(self._probes.transport.kernel_lost_by_cpu())
+        return counters
+
+    def kernel_lost_by_cpu(self) -> list[int]:
+        return self.probes.transport.kernel_lost_by_cpu()
+
+    def exclude_pid(self, pid: int) -> None:
+        self.probes.exclude_pid(pid)
+
+    def select_syscalls(self, names: Collection[str]) -> None:
+        known = {name for name in names if name in BY_NAME}
+        ignored = set(names) - known
+        if ignored:
+            log.info("not kernel-captured syscalls, ignored: %s", ", ".join(sorted(ignored)))
+        self._selected = frozenset(known)
+        self.probes.enable(known | PROCESS_STATE_SYSCALLS)
+
+
+def open_live_source(
+    syscalls: Collection[str] | None,
+    exclude_pids: Collection[int],
+    attach: str = "tracepoint",
+) -> LiveSource:
+    if attach not in ("tracepoint", "raw"):
+        raise ValueError(f"attach mode must be tracepoint or raw, not {attach!r}")
+    mode: AttachMode = "raw" if attach == "raw" else "tracepoint"
+    return LiveSource(syscalls=syscalls, exclude_pids=exclude_pids, attach=mode)

@@ -1,0 +1,429 @@
+"""Kernel records to event documents (docs/event-schema.md).
+
+Lifecycle records (fork, exec, exit) update the process table and produce no document; every
+syscall record becomes one document, its process section taken from the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bpfopa.decode import (
+    at_flag_names,
+    errno_name,
+    ip_protocol_name,
+    memfd_flag_names,
+    mode_names,
+    mount_flag_names,
+    namespace_flag_names,
+    open_flag_names,
+    parse_sockaddr,
+    ptrace_request_name,
+    rename_flag_names,
+    resolve_path,
+    signal_name,
+    socket_domain_name,
+    socket_type_flag_names,
+    socket_type_name,
+    umount_flag_names,
+)
+from bpfopa.decode import decode_field as _decode_field
+from bpfopa.schema import ArgKind, Decode, Syscall, by_number
+from bpfopa.state import Clock, FdInfo, Process, ProcessTable
+from bpfopa.state._proc import fd_target
+from bpfopa.wire import (
+    EXEC_BODY,
+    FORK_BODY,
+    HEADER,
+    ITEM,
+    SYSCALL_BODY,
+    ItemStatus,
+    Opcode,
+)
+
+Doc = dict[str, Any]
+
+_FLAG_NAMES: dict[Decode, Callable[[int], list[str]]] = {
+    Decode.OPEN_FLAGS: open_flag_names,
+    Decode.AT_FLAGS: at_flag_names,
+    Decode.RENAME_FLAGS: rename_flag_names,
+    Decode.CLONE_FLAGS: namespace_flag_names,
+    Decode.MEMFD_FLAGS: memfd_flag_names,
+    Decode.SOCK_FLAGS: socket_type_flag_names,
+    Decode.MOUNT_FLAGS: mount_flag_names,
+    Decode.UMOUNT_FLAGS: umount_flag_names,
+}
+_CONSTANT_NAMES: dict[Decode, Callable[[int], str | None]] = {
+    Decode.SIGNAL: signal_name,
+    Decode.PTRACE_REQUEST: ptrace_request_name,
+    Decode.SOCKET_DOMAIN: socket_domain_name,
+    Decode.SOCKET_TYPE: socket_type_name,
+    Decode.IP_PROTOCOL: ip_protocol_name,
+}
+_SIGNED32 = {Decode.SIGNED, Decode.FD, Decode.DIRFD}
+_FLAGS32 = {
+    Decode.OPEN_FLAGS,
+    Decode.AT_FLAGS,
+    Decode.MODE,
+    Decode.SIGNAL,
+    Decode.MEMFD_FLAGS,
+    Decode.SOCK_FLAGS,
+    Decode.SOCKET_DOMAIN,
+    Decode.SOCKET_TYPE,
+    Decode.IP_PROTOCOL,
+    Decode.RENAME_FLAGS,
+    Decode.UMOUNT_FLAGS,
+}
+_O_CREAT = 0o100
+_O_TMPFILE = 0o20000000
+_SOCKET_FD_TYPES = {
+    "AF_INET": "ipv4",
+    "AF_INET6": "ipv6",
+    "AF_UNIX": "unix",
+    "AF_NETLINK": "netlink",
+    "AF_PACKET": "packet",
+}
+# Paths that name something other than a file relative to cwd (the target a symlink holds).
+_LINK_TARGETS = {("symlink", "oldname"), ("symlinkat", "oldname")}
+_OPENS = {"open", "openat", "openat2", "creat"}
+_DUPS = {"dup", "dup2", "dup3"}
+_ACCEPTS = {"accept", "accept4"}
+
+
+def _s32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+@dataclass(slots=True)
+class BuilderStats:
+    records: int = 0
+    documents: int = 0
+    lifecycle: int = 0
+    malformed: int = 0
+    unknown_syscalls: int = 0
+
+
+class DocumentBuilder:
+    def __init__(self, table: ProcessTable, clock: Clock, arch: str) -> None:
+        self._table = table
+        self._clock = clock
+        self._syscalls = by_number(arch)
+        self.stats = BuilderStats()
+
+    def build(self, records: list[bytes]) -> list[Doc]:
+        """Documents for the syscall records of one batch, in order; malformed ones counted."""
+        docs: list[Doc] = []
+        for record in records:
+            self.stats.records += 1
+            try:
+                doc = self._one(record)
+            except (IndexError, ValueError, KeyError) as exc:  # struct.error is a ValueError
+                self.stats.malformed += 1
+                del exc
+                continue
+            if doc is not None:
+                docs.append(doc)
+        self._table.expire()
+        self.stats.documents += len(docs)
+        return docs
+
+    def _one(self, record: bytes) -> Doc | None:
+        (opcode, _flags, size, nr, ts, cgroup_id, pid, tid, ppid, uid, gid, euid, comm_raw) = (
+            HEADER.unpack_from(record)
+        )
+        comm = comm_raw.split(b"\0", 1)[0]
+        if opcode == Opcode.SYSCALL:
+            return self._syscall(
+                record, size, nr, ts, cgroup_id, pid, tid, ppid, uid, gid, euid, comm
+            )
+        self.stats.lifecycle += 1
+        if opcode == Opcode.FORK:
+            child_pid, child_ppid = FORK_BODY.unpack_from(record, HEADER.size)
+            self._table.on_fork(pid, child_pid, child_ppid, ts)
+        elif opcode == Opcode.EXEC:
+            self._exec(record, size, pid, ppid, uid, gid, euid, comm, cgroup_id)
+        elif opcode == Opcode.EXIT:
+            self._table.on_exit(pid)
+        else:
+            raise ValueError(f"unknown opcode {opcode}")
+        return None
+
+    def _exec(
+        self,
+        record: bytes,
+        size: int,
+        pid: int,
+        ppid: int,
+        uid: int,
+        gid: int,
+        euid: int,
+        comm: bytes,
+        cgroup_id: int,
+    ) -> None:
+        (cap_effective, loginuid, tty_major, tty_minor, _argv_size, _env_size, _pad) = (
+            EXEC_BODY.unpack_from(record, HEADER.size)
+        )
+        items = _items(record, HEADER.size + EXEC_BODY.size, size)
+        filename = items.get(0, (ItemStatus.UNREADABLE, b""))[1]
+        argv_status, argv_blob = items.get(1, (ItemStatus.UNREADABLE, b""))
+        _env_status, env_blob = items.get(2, (ItemStatus.UNREADABLE, b""))
+        argv = argv_blob.split(b"\0")
+        if argv and argv[-1] == b"":
+            argv.pop()
+        env = env_blob.split(b"\0")
+        if env and env[-1] == b"":
+            env.pop()
+        elif env and _env_status == ItemStatus.TRUNCATED:
+            env.pop()  # a half variable is worse than none
+        tty = (tty_minor & 0xFF) | (tty_major << 8) | ((tty_minor & ~0xFF) << 12)
+        proc = self._table.on_exec(
+            pid,
+            ppid,
+            comm,
+            filename,
+            argv,
+            argv_status == ItemStatus.TRUNCATED,
+            env,
+            (uid, gid, euid, None if loginuid == 0xFFFFFFFF else loginuid),
+            cap_effective,
+            tty,
+        )
+        self._table.observe(proc, uid, gid, euid, comm, cgroup_id)
+
+    def _syscall(
+        self,
+        record: bytes,
+        size: int,
+        nr: int,
+        ts: int,
+        cgroup_id: int,
+        pid: int,
+        tid: int,
+        ppid: int,
+        uid: int,
+        gid: int,
+        euid: int,
+        comm: bytes,
+    ) -> Doc | None:
+        syscall = self._syscalls.get(nr)
+        if syscall is None:
+            self.stats.unknown_syscalls += 1
+            return None
+        ret, *args = SYSCALL_BODY.unpack_from(record, HEADER.size)
+        items = _items(record, HEADER.size + SYSCALL_BODY.size, size)
+        table = self._table
+        proc = table.get_or_make(pid, ppid, comm)
+        table.observe(proc, uid, gid, euid, comm, cgroup_id)
+        raw: dict[str, str] = {}
+        event: Doc = {
+            "name": syscall.name,
+            "nr": nr,
+            "ts": ts,
+            "time": self._clock.rfc3339(ts),
+            "tid": tid,
+            "ret": ret,
+            "error": errno_name(ret) if ret < 0 else None,
+        }
+        self._params(event, syscall, args, items, proc, raw)
+        self._update_state(event, syscall, proc)
+        doc: Doc = {"event": event, "process": table.process_doc(proc, tid)}
+        for key, value in proc.raw.items():
+            raw[f"process.{key.replace('argv.', 'args.')}"] = value
+        if raw:
+            doc["raw"] = raw
+        return doc
+
+    def _params(
+        self,
+        event: Doc,
+        syscall: Syscall,
+        args: list[int],
+        items: dict[int, tuple[int, bytes]],
+        proc: Process,
+        raw: dict[str, str],
+    ) -> None:
+        params: Doc = {}
+        truncated: list[str] = []
+        paths: dict[str, str | None] = {}
+        flags: list[str] | None = None
+        mode: int | None = None
+        base_dir: str | None = proc.cwd
+        fd_num: int | None = None
+        for index, param in enumerate(syscall.params):
+            value = args[index]
+            kind = param.kind
+            name = param.name
+            if kind == ArgKind.VALUE:
+                dec = param.decode
+                if dec in _SIGNED32:
+                    value = _s32(value)
+                elif dec in _FLAGS32:
+                    value &= 0xFFFFFFFF
+                params[name] = value
+                if dec == Decode.DIRFD:
+                    base_dir = proc.cwd if value == -100 else self._fd_name(proc, value)
+                elif dec == Decode.FD and fd_num is None:
+                    fd_num = value
+                elif dec == Decode.MODE:
+                    mode = value
+                elif dec in _FLAG_NAMES and flags is None:
+                    flags = _FLAG_NAMES[dec](value)
+                elif dec in _CONSTANT_NAMES:
+                    params[f"{name}_name"] = _CONSTANT_NAMES[dec](value)
+                continue
+            status, data = items.get(index, (ItemStatus.UNREADABLE, b""))
+            if status == ItemStatus.TRUNCATED:
+                truncated.append(name)
+            if kind in (ArgKind.PATH, ArgKind.STRING):
+                if index not in items:
+                    params[name] = None
+                    continue
+                text = _decode_field(data, f"event.params.{name}", raw)
+                params[name] = text
+                if kind == ArgKind.PATH:
+                    if (syscall.name, name) in _LINK_TARGETS:
+                        continue
+                    paths[name] = resolve_path(text, base_dir)
+                    base_dir = proc.cwd
+            elif kind in (ArgKind.SOCKADDR, ArgKind.SOCKADDR_OUT):
+                params[name] = parse_sockaddr(data, raw=raw, field=f"event.params.{name}")
+            elif kind == ArgKind.OPEN_HOW:
+                if len(data) >= 24:
+                    how_flags = int.from_bytes(data[0:8], "little")
+                    how_mode = int.from_bytes(data[8:16], "little")
+                    params[name] = {
+                        "flags": how_flags,
+                        "mode": how_mode,
+                        "resolve": int.from_bytes(data[16:24], "little"),
+                    }
+                    flags = open_flag_names(how_flags)
+                    mode = how_mode
+                else:
+                    params[name] = None
+        # The target a symlink holds is relative to the link's directory, not the cwd.
+        for sc_name, target_param in _LINK_TARGETS:
+            if sc_name == syscall.name and params.get(target_param) is not None:
+                link = paths.get("newname")
+                link_dir = link.rsplit("/", 1)[0] or "/" if link else None
+                paths[target_param] = resolve_path(params[target_param], link_dir)
+        if syscall.name == "execve" or syscall.name == "execveat":
+            self._exec_params(event, params, paths, proc)
+        event["params"] = params
+        if flags is not None:
+            event["flags"] = flags
+        if mode is not None and (
+            syscall.name not in _OPENS
+            or syscall.name == "creat"
+            or (params.get("flags", 0) & (_O_CREAT | _O_TMPFILE))
+            or syscall.name == "openat2"
+        ):
+            event["mode_names"] = mode_names(mode)
+        if paths:
+            primary = paths.get("newname") if syscall.name in ("symlink", "symlinkat") else None
+            event["path"] = primary or next(iter(paths.values()))
+            event["paths"] = paths
+        if fd_num is not None:
+            fd = self._fd_info(proc, fd_num)
+            event["fd"] = {
+                "num": fd_num,
+                "type": fd.type if fd else None,
+                "name": fd.name if fd else None,
+            }
+        event["truncated"] = truncated
+        for key in [k for k in raw if k.startswith("event.params.")]:
+            path_key = key.removeprefix("event.params.")
+            if path_key in paths and event.get("path") == paths[path_key]:
+                raw["event.path"] = raw[key]
+
+    def _exec_params(
+        self, event: Doc, params: Doc, paths: dict[str, str | None], proc: Process
+    ) -> None:
+        params.pop("envp", None)
+        if event["ret"] == 0:
+            # The caller's memory is gone: the exec record told the table what ran.
+            params["filename"] = proc.exe
+            params["argv"] = proc.argv
+            paths["filename"] = proc.exe
+        else:
+            params.pop("argv", None)
+
+    def _fd_name(self, proc: Process, fd: int) -> str | None:
+        info = self._fd_info(proc, fd)
+        return info.name if info is not None and info.type == "file" else None
+
+    def _fd_info(self, proc: Process, fd: int) -> FdInfo | None:
+        info = proc.fds.get(fd)
+        if info is not None:
+            return info
+        target = fd_target(proc.pid, fd)
+        if target is None:
+            return None
+        text = target.decode("utf-8", "replace")
+        if text.startswith("socket:"):
+            return FdInfo("socket", None)
+        if text.startswith("/memfd:"):
+            return FdInfo("memfd", text)
+        return FdInfo("file" if text.startswith("/") else "unknown", text)
+
+    def _update_state(self, event: Doc, syscall: Syscall, proc: Process) -> None:
+        ret = event["ret"]
+        if ret < 0:
+            return
+        name = syscall.name
+        params = event["params"]
+        if name in _OPENS:
+            proc.fds[ret] = FdInfo("file", event.get("path"))
+        elif name == "socket":
+            proc.fds[ret] = FdInfo(
+                _SOCKET_FD_TYPES.get(params.get("family_name") or "", "socket"), None
+            )
+        elif name == "connect" or name == "sendto":
+            addr = params.get("uservaddr") or params.get("addr")
+            fd = proc.fds.get(params["fd"])
+            if addr and addr.get("address") is not None and fd is not None:
+                fd.name = _addr_name(addr)
+        elif name in _ACCEPTS:
+            listening = proc.fds.get(params["fd"])
+            addr = params.get("upeer_sockaddr")
+            proc.fds[ret] = FdInfo(
+                listening.type if listening else "socket", _addr_name(addr) if addr else None
+            )
+        elif name in _DUPS:
+            old = proc.fds.get(params.get("fildes", params.get("oldfd", -1)))
+            if old is not None:
+                proc.fds[ret] = FdInfo(old.type, old.name)
+        elif name == "memfd_create":
+            proc.fds[ret] = FdInfo("memfd", f"memfd:{params.get('uname')}")
+        elif name == "chdir":
+            self._table.set_cwd(proc, event.get("path"))
+        elif name == "fchdir":
+            self._table.set_cwd(proc, self._fd_name(proc, params["fd"]))
+        if len(proc.fds) > 4096:
+            proc.fds.clear()
+
+
+def _addr_name(addr: Any) -> str | None:
+    if not isinstance(addr, dict) or addr.get("address") is None:
+        return None
+    if addr.get("port") is None:
+        return str(addr["address"])
+    host = addr["address"]
+    return f"[{host}]:{addr['port']}" if ":" in host else f"{host}:{addr['port']}"
+
+
+def _items(record: bytes, start: int, size: int) -> dict[int, tuple[int, bytes]]:
+    """The record's captured arguments by index: (status, bytes)."""
+    items: dict[int, tuple[int, bytes]] = {}
+    pos = start
+    end = min(size, len(record))
+    while pos + ITEM.size <= end:
+        arg, status, length = ITEM.unpack_from(record, pos)
+        pos += ITEM.size
+        if pos + length > end:
+            raise ValueError("item runs past the record")
+        items[arg] = (status, record[pos : pos + length])
+        pos += length
+    return items

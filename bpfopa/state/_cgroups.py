@@ -1,0 +1,54 @@
+"""cgroup v2 ids (what the probes see) to cgroup paths (what names a container)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def cgroup2_mount(mounts: str = "/proc/self/mounts") -> str | None:
+    try:
+        with open(mounts) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) > 2 and parts[2] == "cgroup2":
+                    return parts[1]
+    except OSError:
+        return None
+    return None
+
+
+class CgroupResolver:
+    """Maps cgroup v2 ids to paths: the id is the inode number of the cgroup's directory.
+
+    A miss rescans the hierarchy, at most once per ``rescan_interval`` seconds, so a flood of
+    events from an unknown cgroup costs one walk, not one per event.
+    """
+
+    def __init__(self, mount: str | None, rescan_interval: float = 0.2) -> None:
+        self._mount = mount
+        self._paths: dict[int, str] = {}
+        self._last_scan = 0.0
+        self._interval = rescan_interval
+
+    def path(self, cgroup_id: int) -> str | None:
+        found = self._paths.get(cgroup_id)
+        if found is not None or self._mount is None:
+            return found
+        now = time.monotonic()
+        if now - self._last_scan < self._interval:
+            return None
+        self._last_scan = now
+        self._scan()
+        return self._paths.get(cgroup_id)
+
+    def _scan(self) -> None:
+        assert self._mount is not None
+        root = self._mount
+        for dirpath, _dirnames, _files in os.walk(root):
+            try:
+                inode = os.stat(dirpath).st_ino
+            except OSError:
+                continue
+            rel = dirpath[len(root) :] or "/"
+            self._paths[inode] = rel
