@@ -1,0 +1,339 @@
+# METADATA
+# title: Falco's macros
+# description: >-
+#   Conditions shared by several rules, after the macros in Falco's public rule files, as
+#   functions of ONE event document (docs/event-schema.md). Helpers never read `input`:
+#   every function takes the document as its argument.
+package bpfopa.lib.macros
+
+import data.bpfopa.lib.lists
+
+# Linux open(2) flag values; identical on x86_64 and arm64 for the bits used here.
+o_accmode := 3
+
+o_wronly := 1
+
+o_rdwr := 2
+
+o_creat := 64
+
+o_trunc := 512
+
+s_isuid := 2048
+
+s_isgid := 1024
+
+open_syscalls := {"open", "openat", "openat2"}
+
+exec_syscalls := {"execve", "execveat"}
+
+rename_syscalls := {"rename", "renameat", "renameat2"}
+
+remove_syscalls := {"rmdir", "unlink", "unlinkat"}
+
+mkdir_syscalls := {"mkdir", "mkdirat"}
+
+modify_syscalls := rename_syscalls | remove_syscalls
+
+# Where the kernel's tracepoint names a sockaddr argument, by syscall.
+sockaddr_params := ["uservaddr", "addr", "upeer_sockaddr", "umyaddr"]
+
+inbound_syscalls := {"accept", "accept4", "listen", "recvfrom", "recvmsg"}
+
+outbound_syscalls := {"connect", "sendto", "sendmsg"}
+
+# --- outcome -------------------------------------------------------------------------
+
+# The syscall completed without error (Falco: evt.rawres >= 0).
+succeeded(doc) if {
+	doc.event.ret >= 0
+	object.get(doc.event, "error", null) == null
+}
+
+# Network calls count EINPROGRESS (non-blocking connect) as success, as Falco does.
+net_succeeded(doc) if succeeded(doc)
+
+net_succeeded(doc) if doc.event.error == "EINPROGRESS"
+
+# --- files ---------------------------------------------------------------------------
+
+open_flags(doc) := flags if {
+	flags := doc.event.params.flags
+	is_number(flags)
+} else := flags if {
+	flags := doc.event.params.how.flags
+	is_number(flags)
+}
+
+flag_set(doc, bit, _) if bits.and(open_flags(doc), bit) != 0
+
+flag_set(doc, _, name) if name in object.get(doc.event, "flags", [])
+
+# An fd that names a directory is not a file (Falco: fd.typechar='f').
+_opens_directory(doc) if "O_DIRECTORY" in object.get(doc.event, "flags", [])
+
+_open_file(doc) if {
+	doc.event.name in open_syscalls
+	succeeded(doc)
+	not _opens_directory(doc)
+}
+
+open_write(doc) if {
+	_open_file(doc)
+	bits.and(open_flags(doc), o_accmode) in {o_wronly, o_rdwr}
+}
+
+open_read(doc) if {
+	_open_file(doc)
+	bits.and(open_flags(doc), o_accmode) in {0, o_rdwr}
+}
+
+open_directory(doc) if {
+	doc.event.name in open_syscalls
+	succeeded(doc)
+	_opens_directory(doc)
+}
+
+# Failed opens are interesting when an attacker probes paths (Falco: open_file_failed).
+open_file_failed(doc) if {
+	doc.event.name in open_syscalls
+	doc.event.ret < 0
+}
+
+# The path as the program passed it, before the capture made it absolute.
+raw_path(doc) := doc.event.params.filename if is_string(doc.event.params.filename)
+
+else := doc.event.params.pathname if is_string(doc.event.params.pathname)
+
+else := doc.event.path
+
+# Falco's fd.directory: the directory that holds a path.
+dirname(path) := "/" if {
+	parts := split(path, "/")
+	count(parts) <= 2
+} else := concat("/", array.slice(parts, 0, count(parts) - 1)) if {
+	parts := split(path, "/")
+}
+
+# Falco's fd.filename.
+basename(path) := parts[count(parts) - 1] if parts := split(path, "/")
+
+# Every path argument of the event, absolute where the capture resolved it.
+event_paths(doc) := {p | some p in object.get(doc.event, "paths", {})} | {p | p := doc.event.path; is_string(p)}
+
+# Falco's user_ssh_directory.
+user_ssh_directory(path) if regex.match(`^/home/[^/]+/\.ssh/`, path)
+
+# Falco's sensitive_files.
+sensitive_file(path) if path in lists.sensitive_file_names
+
+sensitive_file(path) if dirname(path) in lists.sensitive_directories
+
+# Falco's bin_dir: the file sits directly in a binary directory.
+in_bin_dir(path) if dirname(path) in lists.bin_dirs
+
+below_bin_dir(path) if {
+	some prefix in lists.bin_dir_prefixes
+	startswith(path, prefix)
+}
+
+# --- processes -----------------------------------------------------------------------
+
+# Falco's spawned_process: a completed execve/execveat.
+spawned_process(doc) if {
+	doc.event.name in exec_syscalls
+	succeeded(doc)
+}
+
+# Falco's container macro (container.id != host).
+container(doc) if is_object(object.get(doc.process, "container", null))
+
+proc_name_exists(doc) if {
+	is_string(doc.process.name)
+	doc.process.name != ""
+}
+
+shell_procs(doc) if doc.process.name in lists.shell_binaries
+
+package_mgmt_procs(doc) if doc.process.name in lists.package_mgmt_binaries
+
+# Falco's proc.aname[n]: 1 is the parent, 2 the grandparent (ancestors[0]), and so on.
+aname(doc, 1) := doc.process.parent.name
+
+aname(doc, n) := doc.process.ancestors[n - 2].name if n >= 2
+
+# Falco's proc.aname without an index: any ancestor, parent included.
+ancestor_names(doc) := {a.name | some a in object.get(doc.process, "ancestors", [])} | {p | p := doc.process.parent.name}
+
+package_mgmt_ancestor_procs(doc) if {
+	some n in numbers.range(1, 4)
+	aname(doc, n) in lists.package_mgmt_binaries
+}
+
+# Falco's proc.args: the arguments as one string.
+args_string(doc) := concat(" ", object.get(doc.process, "args", []))
+
+exe_running_docker_save(doc) if {
+	doc.process.name == "exe"
+	some marker in {"/var/lib/docker", "/var/run/docker"}
+	contains(doc.process.cmdline, marker)
+	doc.process.parent.name in {"dockerd", "docker", "dockerd-current", "docker-current"}
+}
+
+python_running_get_pip(doc) if startswith(doc.process.cmdline, "python get-pip.py")
+
+python_running_ms_oms(doc) if startswith(doc.process.cmdline, "python /var/lib/waagent/")
+
+# Falco's interactive: below an ssh session or a login.
+interactive(doc) if {
+	"sshd" in ancestor_names(doc)
+	doc.process.name != "sshd"
+}
+
+interactive(doc) if doc.process.name in {"systemd-logind", "login"}
+
+has_capability(doc, cap) if cap in object.get(doc.process, "cap_effective", [])
+
+# Falco's proc.duration in ns: event wall-clock time minus process start time.
+proc_duration_ns(doc) := time.parse_rfc3339_ns(doc.event.time) - time.parse_rfc3339_ns(doc.process.start_time)
+
+# --- network -------------------------------------------------------------------------
+
+_ip_families := {"AF_INET", "AF_INET6"}
+
+# The peer of a socket call: the sockaddr argument where the call has one, else the right
+# side of the fd's "local->remote" name.
+remote(doc) := sa if {
+	some key in sockaddr_params
+	sa := doc.event.params[key]
+	sa.family in _ip_families
+} else := endpoint(parts[1]) if {
+	parts := split(doc.event.fd.name, "->")
+	count(parts) == 2
+}
+
+# The local end from the fd name ("local->remote" or, for a listening socket, "local").
+local(doc) := endpoint(split(doc.event.fd.name, "->")[0])
+
+# "10.0.0.1:443" or "[::1]:443" -> {"address": ..., "port": <number>}.
+endpoint(text) := {"address": m[1], "port": to_number(m[2])} if {
+	[m] := regex.find_all_string_submatch_n(`^\[?([^\]]*?)\]?:(\d+)$`, text, 1)
+}
+
+# Falco's fd.sport: the server's port; ours when accepting or listening.
+server_port(doc) := local(doc).port if doc.event.name in {"accept", "accept4", "listen"}
+
+else := remote(doc).port
+
+ip_socket(doc) if doc.event.fd.type in {"ipv4", "ipv6"}
+
+ip_socket(doc) if remote(doc).family in _ip_families
+
+# Falco's fd.l4proto, where the capture names the socket's protocol.
+l4proto(doc) := doc.event.fd.proto
+
+_loopback_or_any(address) if address in {"0.0.0.0", "::", "::1"}
+
+_loopback_or_any(address) if net.cidr_contains("127.0.0.0/8", address)
+
+private_address(address) if {
+	some cidr in lists.rfc_1918_networks
+	net.cidr_contains(cidr, address)
+}
+
+_peer_is_routable(doc) if not _loopback_or_any(remote(doc).address)
+
+_peer_is_routable(doc) if {
+	doc.event.name == "listen"
+	not _loopback_or_any(local(doc).address)
+}
+
+_datagram_call(doc) if {
+	l4proto(doc) != "tcp"
+	is_object(remote(doc))
+}
+
+# Falco's inbound macro.
+inbound(doc) if {
+	doc.event.name in {"accept", "accept4", "listen"}
+	_inbound_common(doc)
+}
+
+inbound(doc) if {
+	doc.event.name in {"recvfrom", "recvmsg"}
+	_datagram_call(doc)
+	_inbound_common(doc)
+}
+
+_inbound_common(doc) if {
+	ip_socket(doc)
+	_peer_is_routable(doc)
+	net_succeeded(doc)
+}
+
+# Falco's outbound macro: routable, non-RFC1918 peers only.
+outbound(doc) if {
+	doc.event.name == "connect"
+	_outbound_common(doc)
+}
+
+outbound(doc) if {
+	doc.event.name in {"sendto", "sendmsg"}
+	_datagram_call(doc)
+	_outbound_common(doc)
+}
+
+_outbound_common(doc) if {
+	ip_socket(doc)
+	_peer_is_routable(doc)
+	not private_address(remote(doc).address)
+	net_succeeded(doc)
+}
+
+# Falco's inbound_outbound: accept/listen/connect, RFC1918 peers included.
+inbound_outbound(doc) if {
+	doc.event.name in {"accept", "accept4", "listen", "connect"}
+	ip_socket(doc)
+	_peer_is_routable(doc)
+	net_succeeded(doc)
+}
+
+# --- shared rule conditions ----------------------------------------------------------------
+
+# The value of `key` in an environment list ("KEY=value"); the first one wins, so a
+# duplicated variable cannot make the function conflict.
+env_value(env, key) := values[0] if {
+	prefix := concat("", [key, "="])
+	values := [substring(entry, count(prefix), -1) | some entry in env; startswith(entry, prefix)]
+}
+
+# Falco's shell config file lists.
+shell_config_file(path) if basename(path) in lists.shell_config_filenames
+
+shell_config_file(path) if path in lists.shell_config_files
+
+shell_config_file(path) if dirname(path) in lists.shell_config_directories
+
+# nc/ncat started with an option that runs a program for the remote side.
+netcat_remote_exec(doc) if {
+	doc.process.name == "nc"
+	some flag in {" -e", " -c"}
+	contains(doc.process.cmdline, flag)
+}
+
+netcat_remote_exec(doc) if {
+	doc.process.name == "ncat"
+	args := args_string(doc)
+	some flag in {"--sh-exec", "--exec", "-e ", "-c ", "--lua-exec"}
+	contains(args, flag)
+}
+
+_ptrace_request_names := {
+	0: "PTRACE_TRACEME", 4: "PTRACE_POKETEXT", 5: "PTRACE_POKEDATA", 13: "PTRACE_SETREGS",
+	16: "PTRACE_ATTACH", 16902: "PTRACE_SEIZE",
+}
+
+# The ptrace request by name, from the decoded name or the Linux number.
+ptrace_request(doc) := doc.event.params.request_name if is_string(doc.event.params.request_name)
+
+else := _ptrace_request_names[doc.event.params.request]

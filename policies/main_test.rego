@@ -1,0 +1,79 @@
+package bpfopa.main_test
+
+import data.bpfopa.lib.testing
+import data.bpfopa.main
+
+_shadow_read := testing.open("/etc/shadow", 0, {"process": {"name": "cat"}})
+
+_harmless := testing.open("/tmp/notes", 0, {})
+
+_shell_below_nginx := testing.exec({"process": {
+	"name": "bash", "cmdline": "bash -c id",
+	"parent": {"name": "nginx", "exe": "/usr/sbin/nginx", "cmdline": "nginx"},
+}})
+
+_batch := {"events": [_harmless, _shadow_read, _harmless, _shell_below_nginx]}
+
+test_alerts_carry_event_index if {
+	found := {[a.index, a.id] | some a in main.alerts} with input as _batch
+	found == {[1, "read_sensitive_file_untrusted"], [3, "run_shell_untrusted"]}
+}
+
+test_alert_fields if {
+	some alert in main.alerts with input as _batch
+	alert.index == 1
+	alert.rule == "Read sensitive file untrusted"
+	alert.priority == "WARNING"
+	"T1555" in alert.tags
+	startswith(alert.output, "Sensitive file opened for reading by non-trusted program (file=/etc/shadow")
+}
+
+test_no_alerts_for_empty_batch if {
+	count(main.alerts) == 0 with input as {"events": []}
+}
+
+test_unknown_syscall_is_ignored if {
+	count(main.alerts) == 0 with input as {"events": [testing.syscall("getpid", {})]}
+}
+
+test_rule_exception_suppresses_alert if {
+	exc := {"rules": {"read_sensitive_file_untrusted": [{"process.name": ["cat"], "event.path": ["/etc/*"]}]}}
+	found := {a.id | some a in main.alerts} with input as _batch with data.bpfopa.exceptions as exc
+	found == {"run_shell_untrusted"}
+}
+
+test_exception_needs_every_field if {
+	exc := {"rules": {"read_sensitive_file_untrusted": [{"process.name": ["cat"], "event.path": ["/etc/passwd"]}]}}
+	found := {a.id | some a in main.alerts} with input as _batch with data.bpfopa.exceptions as exc
+	found == {"read_sensitive_file_untrusted", "run_shell_untrusted"}
+}
+
+test_global_exception_suppresses_all_rules if {
+	exc := {"global": [{"process.container": [null]}]}
+	count(main.alerts) == 0 with input as _batch with data.bpfopa.exceptions as exc
+}
+
+test_empty_exception_matches_nothing if {
+	exc := {"global": [{}]}
+	count(main.alerts) == 2 with input as _batch with data.bpfopa.exceptions as exc
+}
+
+test_disabled_rule if {
+	exc := {"disabled_rules": ["run_shell_untrusted"]}
+	found := {a.id | some a in main.alerts} with input as _batch with data.bpfopa.exceptions as exc
+	found == {"read_sensitive_file_untrusted"}
+}
+
+test_syscalls_is_union_of_rule_metadata if {
+	declared := {name | some id; some name in data.bpfopa.rules[id].syscalls}
+	main.syscalls == declared
+	{"openat", "execve", "ptrace", "connect", "setns"} - main.syscalls == set()
+	count({id | some id; data.bpfopa.rules[id].syscalls}) == 55
+}
+
+test_control_characters_do_not_split_output if {
+	doc := testing.open("/etc/shadow", 0, {"process": {"name": "cat", "cmdline": "cat\n/etc/shadow\u001b[2J"}})
+	some alert in main.alerts with input as {"events": [doc]}
+	not contains(alert.output, "\n")
+	not contains(alert.output, "\u001b")
+}

@@ -1,0 +1,48 @@
+# METADATA
+# title: "Delete or rename shell history"
+# description: >-
+#   A shell history file (bash, ash, zsh, fish) was deleted, renamed or truncated.
+# custom:
+#   id: delete_or_rename_shell_history
+#   priority: WARNING
+#   tags: ["maturity_incubating", "host", "container", "process", "filesystem", "mitre_defense_evasion", "T1070"]
+#   syscalls: [open, openat, openat2, rename, renameat, renameat2, rmdir, unlink, unlinkat]
+package bpfopa.rules.delete_or_rename_shell_history
+
+import data.bpfopa.lib.lists
+import data.bpfopa.lib.macros
+import data.bpfopa.lib.result
+
+syscalls := result.syscalls(rego.metadata.chain())
+
+alerts contains alert if {
+	_touches_history(input)
+	not _below_var_lib_docker(input)
+	not input.process.name in lists.docker_binaries
+	msg := sprintf("Shell history deleted or renamed (file=%s)", [object.get(input.event, "path", "<NA>")])
+	alert := result.alert(rego.metadata.chain(), input, msg)
+}
+
+_history_file(path) if {
+	some suffix in {"ash_history", "zsh_history", "fish_history"}
+	endswith(path, suffix)
+}
+
+_history_file(path) if contains(path, "fish_read_history")
+
+_touches_history(doc) if {
+	doc.event.name in macros.modify_syscalls
+	some path in macros.event_paths(doc)
+	_history_file(path)
+}
+
+_touches_history(doc) if {
+	macros.open_write(doc)
+	_history_file(doc.event.path)
+	macros.flag_set(doc, macros.o_trunc, "O_TRUNC")
+}
+
+_below_var_lib_docker(doc) if {
+	some path in macros.event_paths(doc)
+	startswith(path, "/var/lib/docker")
+}

@@ -1,0 +1,52 @@
+# METADATA
+# title: "Write below monitored dir"
+# description: >-
+#   A file in a monitored directory (/boot, /lib, /usr/local/bin, /root/.ssh, users' ~/.ssh,
+#   ...) was opened for writing by a program that is not a package manager.
+# custom:
+#   id: write_below_monitored_dir
+#   priority: ERROR
+#   tags: ["maturity_sandbox", "host", "container", "filesystem", "mitre_persistence", "T1543"]
+#   syscalls: [open, openat, openat2]
+package bpfopa.rules.write_below_monitored_dir
+
+import data.bpfopa.lib.lists
+import data.bpfopa.lib.macros
+import data.bpfopa.lib.result
+
+syscalls := result.syscalls(rego.metadata.chain())
+
+alerts contains alert if {
+	macros.open_write(input)
+	_monitored_dir(input)
+	not macros.package_mgmt_procs(input)
+	not macros.exe_running_docker_save(input)
+	not macros.python_running_get_pip(input)
+	not macros.python_running_ms_oms(input)
+	not _known_ssh_writer(input)
+	msg := sprintf("File below a monitored directory opened for writing (file=%s)", [input.event.path])
+	alert := result.alert(rego.metadata.chain(), input, msg)
+}
+
+_monitored_dir(doc) if {
+	macros.dirname(doc.event.path) in lists.monitored_directories
+	not _mkinitramfs_writing_boot(doc)
+}
+
+_monitored_dir(doc) if macros.user_ssh_directory(doc.event.path)
+
+_mkinitramfs_writing_boot(doc) if {
+	doc.process.parent.name in {"mkinitramfs", "update-initramf"}
+	macros.dirname(doc.event.path) == "/boot"
+}
+
+# coreos_write_ssh_dir, google_accounts_daemon_writing_ssh, cloud_init_writing_ssh
+_known_ssh_writer(doc) if {
+	doc.process.name == "update-ssh-keys"
+	startswith(doc.event.path, "/home/core/.ssh")
+}
+
+_known_ssh_writer(doc) if {
+	doc.process.name in {"google_accounts", "cloud-init"}
+	macros.user_ssh_directory(doc.event.path)
+}
