@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import OpaServer, free_port
 
 from bpfopa._paths import PROJECT_ROOT
+from tests.conftest import OpaServer, free_port
 
 
 def healthcheck(opa_binary: Path, url: str) -> subprocess.CompletedProcess[str]:

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import require
 
 from bpfopa._paths import PROJECT_ROOT
 from bpfopa.policy import OPA_VERSION
+from tests.conftest import require
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "deploy" / "Dockerfile"
