@@ -242,7 +242,8 @@ def _output_captured() -> Iterator[IO[bytes]]:
                 os.close(copy)
 
 
-def _first_diagnostic(captured: IO[bytes], fallback: str) -> str:
+def _first_diagnostic(captured: IO[bytes]) -> str | None:
+    """The most telling line BCC printed: a clang error, EPERM, missing headers."""
     captured.seek(0)
     lines = [
         line.strip() for line in captured.read(64 * 1024).decode(errors="replace").splitlines()
@@ -252,7 +253,7 @@ def _first_diagnostic(captured: IO[bytes], fallback: str) -> str:
         for line in lines:
             if word in line.lower():
                 return line
-    return lines[0] if lines else fallback
+    return lines[0] if lines else None
 
 
 def _load_probe(
@@ -270,8 +271,8 @@ def _load_probe(
             function = program.load_func(PROBE_FUNCTION.encode(), bcc.BPF.TRACEPOINT)
             loaded = f"{what} loaded (program fd {function.fd}), attached nothing, unloaded"
         except Exception as exc:  # BCC raises bare Exception for compile and load errors
-            diagnostic = _first_diagnostic(captured, str(exc))
-            return _failed(name, f"{exc}: {diagnostic}", fix)
+            diagnostic = _first_diagnostic(captured)
+            return _failed(name, f"{exc}: {diagnostic}" if diagnostic else str(exc), fix)
         finally:
             if program is not None:
                 program.cleanup()
@@ -344,7 +345,7 @@ def _rerun_command(argv0: str) -> str:
     """How to run this doctor again as root, spelled so sudo's PATH does not matter."""
     if argv0.endswith(".py") or not argv0:
         return f"sudo {shlex.quote(sys.executable)} -m bpfopa.cli doctor"
-    return f"sudo {shlex.quote(os.path.abspath(argv0)) if os.sep in argv0 else argv0} doctor"
+    return f"sudo {shlex.quote(os.path.abspath(argv0) if os.sep in argv0 else argv0)} doctor"
 
 
 def run_checks(rerun: str = SUDO_FIX) -> list[CheckResult]:
