@@ -12,10 +12,11 @@ import enum
 import logging
 import random
 import socket
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Self
 
 import aiohttp
 
@@ -136,24 +137,30 @@ class ManagedOpa:
             "error",
             *(str(p) for p in self._policies),
         ]
-        out: Any = asyncio.subprocess.DEVNULL
-        if self._log_file is not None:
-            out = self._log_file.open("ab")
+        # OPA's own log goes to log_file, else to a scratch file we quote when it fails to start.
+        out: IO[bytes] = (
+            self._log_file.open("ab") if self._log_file is not None else tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+        )
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *args, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out
-            )
-        except OSError as exc:
-            raise OpaBinaryError(f"cannot run {self._binary}: {exc}") from exc
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *args, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out
+                )
+            except OSError as exc:
+                raise OpaBinaryError(f"cannot run {self._binary}: {exc}") from exc
+            self._proc = proc
+            try:
+                await self._wait_healthy(proc)
+            except OpaUnavailableError as exc:
+                await self._terminate(proc)
+                out.seek(0)
+                tail = out.read()[-2000:].decode("utf-8", "replace").strip()
+                raise OpaUnavailableError(f"{exc}\n{tail}" if tail else str(exc)) from exc
+            except BaseException:
+                await self._terminate(proc)
+                raise
         finally:
-            if not isinstance(out, int):
-                out.close()
-        self._proc = proc
-        try:
-            await self._wait_healthy(proc)
-        except BaseException:
-            await self._terminate(proc)
-            raise
+            out.close()
         if self._on_pid_change is not None:
             self._on_pid_change(proc.pid)
 

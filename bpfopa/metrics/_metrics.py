@@ -1,0 +1,149 @@
+"""Prometheus metrics of a running pipeline, in a registry of their own (never the global one).
+
+Counters that the stages already keep are read at scrape time by a custom collector, so the hot
+path pays nothing for them; only the histograms (batch sizes, OPA latency) are observed live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from bpfopa.pipeline import Pipeline
+
+__all__ = ["PipelineMetrics"]
+
+BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _PipelineCollector(Collector):
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+
+    def collect(self) -> Iterator[Metric]:
+        snap: dict[str, Any] = self._pipeline.snapshot()
+        received = CounterMetricFamily(
+            "bpfopa_stage_events_received", "Events a stage received", labels=["stage"]
+        )
+        emitted = CounterMetricFamily(
+            "bpfopa_stage_events_emitted", "Events a stage passed on", labels=["stage"]
+        )
+        dropped = CounterMetricFamily(
+            "bpfopa_stage_events_dropped", "Events a stage dropped", labels=["stage", "reason"]
+        )
+        for name, stats in snap["stages"].items():
+            received.add_metric([name], stats["received"])
+            emitted.add_metric([name], stats["emitted"])
+            for reason, count in stats["dropped"].items():
+                dropped.add_metric([name, reason], count)
+        yield from (received, emitted, dropped)
+
+        source = CounterMetricFamily(
+            "bpfopa_source_counter",
+            "Counters of the event source (kernel_lost, decode_errors, ...)",
+            labels=["counter"],
+        )
+        lost = CounterMetricFamily("bpfopa_kernel_lost_samples", "Samples the kernel buffer lost")
+        kernel_lost = 0
+        for key, value in snap["source"].items():
+            if key == "process_table_size":
+                continue
+            source.add_metric([key], value)
+            if key == "kernel_lost":
+                kernel_lost = value
+        lost.add_metric([], kernel_lost)
+        yield from (source, lost)
+
+        dedup = snap["dedup"]
+        ratio = GaugeMetricFamily(
+            "bpfopa_dedup_ratio", "Share of events merged into an earlier identical one"
+        )
+        ratio.add_metric([], dedup["merged"] / dedup["received"] if dedup["received"] else 0.0)
+        merged = CounterMetricFamily("bpfopa_dedup_merged", "Events merged by deduplication")
+        merged.add_metric([], dedup["merged"])
+        yield from (ratio, merged)
+
+        opa = snap["opa"]
+        inflight = GaugeMetricFamily("bpfopa_opa_inflight_requests", "OPA requests in flight")
+        inflight.add_metric([], opa["inflight"])
+        requests = CounterMetricFamily("bpfopa_opa_requests", "OPA requests sent")
+        requests.add_metric([], opa["requests"])
+        retries = CounterMetricFamily("bpfopa_opa_retries", "OPA requests retried")
+        retries.add_metric([], opa["retries"])
+        rejected = CounterMetricFamily(
+            "bpfopa_opa_rejected_documents", "Documents OPA rejected (dead-lettered)"
+        )
+        rejected.add_metric([], opa["rejected"])
+        outages = CounterMetricFamily("bpfopa_opa_outages", "Times OPA became unavailable")
+        outages.add_metric([], opa["outages"])
+        backlog = GaugeMetricFamily(
+            "bpfopa_opa_backlog_events", "Events waiting for OPA to come back"
+        )
+        backlog.add_metric([], opa["backlog_events"])
+        yield from (inflight, requests, retries, rejected, outages, backlog)
+
+        alerts = CounterMetricFamily(
+            "bpfopa_alerts", "Alerts raised by rule and priority", labels=["rule", "priority"]
+        )
+        for key, count in snap["alerts"]["by_rule"].items():
+            rule, _, priority = key.rpartition("|")
+            alerts.add_metric([rule, priority], count)
+        internal = CounterMetricFamily(
+            "bpfopa_internal_alerts", "Internal alerts by rule", labels=["rule"]
+        )
+        for rule, count in snap["alerts"]["internal"].items():
+            internal.add_metric([rule], count)
+        yield from (alerts, internal)
+
+
+class PipelineMetrics:
+    """The metrics; pass :meth:`observe_batch_size` / :meth:`observe_opa_latency` as hooks."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.batch_size = Histogram(
+            "bpfopa_batch_size",
+            "Documents per OPA batch",
+            buckets=BATCH_SIZE_BUCKETS,
+            registry=self.registry,
+        )
+        self.opa_latency = Histogram(
+            "bpfopa_opa_request_seconds",
+            "OPA request latency",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.process_table_size = Gauge(
+            "bpfopa_process_table_size", "Processes in the process table", registry=self.registry
+        )
+        self._pipeline: Pipeline | None = None
+
+    def observe_batch_size(self, size: int) -> None:
+        self.batch_size.observe(size)
+
+    def observe_opa_latency(self, seconds: float) -> None:
+        self.opa_latency.observe(seconds)
+
+    def set_process_table_size(self, size: int) -> None:
+        """The callback a source calls when its process table changes size."""
+        self.process_table_size.set(size)
+
+    def bind(self, pipeline: Pipeline) -> None:
+        """Expose ``pipeline``'s counters (once)."""
+        if self._pipeline is not None:
+            raise RuntimeError("PipelineMetrics is already bound to a pipeline")
+        self._pipeline = pipeline
+        self.registry.register(_PipelineCollector(pipeline))
+
+    def refresh(self) -> None:
+        """Pull gauges the source reports in its counters (before a scrape)."""
+        if self._pipeline is not None:
+            size = self._pipeline.source.counters().get("process_table_size")
+            if size is not None:
+                self.process_table_size.set(size)

@@ -1,0 +1,49 @@
+"""The event pipeline: source -> deduplicate -> batch -> OPA -> alert sinks."""
+
+from bpfopa.pipeline._batch import Batcher
+from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy, StageFailedError, StageStats
+from bpfopa.pipeline._dedup import Deduplicator, dedup_key
+from bpfopa.pipeline._pipeline import (
+    RULE_PIPELINE_DROP,
+    RULE_SYSCALL_DROP,
+    Pipeline,
+    PipelineConfig,
+)
+from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource, QueueSource, ReplaySource
+from bpfopa.pipeline._stages import (
+    RULE_OPA_RECOVERED,
+    RULE_OPA_UNAVAILABLE,
+    BatchStage,
+    DedupStage,
+    PolicyStage,
+    SinkStage,
+    SourceStage,
+    Stage,
+)
+
+__all__ = [
+    "PROCESS_STATE_SYSCALLS",
+    "RULE_OPA_RECOVERED",
+    "RULE_OPA_UNAVAILABLE",
+    "RULE_PIPELINE_DROP",
+    "RULE_SYSCALL_DROP",
+    "BatchStage",
+    "Batcher",
+    "Channel",
+    "DedupStage",
+    "Deduplicator",
+    "EventSource",
+    "Lifecycle",
+    "Pipeline",
+    "PipelineConfig",
+    "PolicyStage",
+    "QueuePolicy",
+    "QueueSource",
+    "ReplaySource",
+    "SinkStage",
+    "SourceStage",
+    "Stage",
+    "StageFailedError",
+    "StageStats",
+    "dedup_key",
+]

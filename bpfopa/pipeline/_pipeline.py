@@ -1,0 +1,327 @@
+"""Assembling and running the pipeline: source -> dedup -> batch -> OPA -> alert sinks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bpfopa.output import AlertSink, internal_alert, priority_rank
+from bpfopa.pipeline._batch import Batcher
+from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
+from bpfopa.pipeline._dedup import Deduplicator
+from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource
+from bpfopa.pipeline._stages import (
+    BatchStage,
+    DedupStage,
+    PolicyStage,
+    SinkStage,
+    SourceStage,
+    Stage,
+)
+from bpfopa.policy import OpaClient
+
+__all__ = ["RULE_PIPELINE_DROP", "RULE_SYSCALL_DROP", "Pipeline", "PipelineConfig"]
+
+log = logging.getLogger(__name__)
+
+Alert = dict[str, Any]
+
+RULE_SYSCALL_DROP = "bpfopa internal: syscall event drop"
+RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
+STAGE_NAMES = ("dedup", "batch", "policy", "sink")
+
+
+def _is_loss_counter(name: str) -> bool:
+    return "lost" in name or "drop" in name
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """Knobs of the pipeline; sizes are in events (alerts for sinks)."""
+
+    batch_size: int = 500
+    batch_age_ms: float = 50.0
+    inflight: int = 4
+    dedup_window_ms: float = 100.0
+    dedup_max_keys: int = 65_536
+    queue_capacity: int = 50_000
+    queue_policy: QueuePolicy = QueuePolicy.BLOCK
+    #: Per stage inbox ("dedup", "batch", "policy", "sink"), overriding ``queue_policy``.
+    queue_policies: Mapping[str, QueuePolicy] = field(default_factory=dict)
+    block_timeout_s: float = 5.0
+    outage_buffer: int = 100_000
+    min_priority: str = "DEBUG"
+    hostname: str = field(default_factory=socket.gethostname)
+    sink_capacity: int = 10_000
+    drain_timeout_s: float = 30.0
+    #: Source losses per second above which "syscall event drop" is raised.
+    drop_alert_threshold: float = 0.0
+    monitor_interval_s: float = 1.0
+    select_syscalls: bool = True
+
+    def __post_init__(self) -> None:
+        priority_rank(self.min_priority)  # raises ValueError on an unknown level
+        unknown = set(self.queue_policies) - set(STAGE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages: {STAGE_NAMES}")
+        if self.batch_size < 1 or self.inflight < 1 or self.queue_capacity < 1:
+            raise ValueError("batch_size, inflight and queue_capacity must be >= 1")
+
+    def policy_for(self, stage: str) -> QueuePolicy:
+        return self.queue_policies.get(stage, self.queue_policy)
+
+
+class Pipeline:
+    """Runs until the source ends (EOF, or :meth:`stop`), then drains and delivers every alert."""
+
+    def __init__(
+        self,
+        source: EventSource,
+        client: OpaClient,
+        sinks: Sequence[AlertSink],
+        config: PipelineConfig | None = None,
+        *,
+        extra_syscalls: Collection[str] = PROCESS_STATE_SYSCALLS,
+        on_batch: Callable[[int], None] | None = None,
+        on_source_started: Callable[[], None] | None = None,
+    ) -> None:
+        self.source = source
+        self._on_source_started = on_source_started
+        self.client = client
+        self.sinks = list(sinks)
+        self.config = config or PipelineConfig()
+        self.extra_syscalls = frozenset(extra_syscalls)
+        self.state = Lifecycle.NEW
+        self.ready = False
+        self.selected_syscalls: frozenset[str] | None = None
+        self.internal_alerts: Counter[str] = Counter()
+        cfg = self.config
+        self.dedup = Deduplicator(cfg.dedup_window_ms / 1000, cfg.dedup_max_keys)
+        self.batcher = Batcher(cfg.batch_size, cfg.batch_age_ms / 1000)
+
+        def channel(name: str) -> Channel[Any]:
+            return Channel(name, cfg.queue_capacity, cfg.policy_for(name), cfg.block_timeout_s)
+
+        to_dedup, to_batch, to_policy = channel("dedup"), channel("batch"), channel("policy")
+        self.sink_stages = [
+            SinkStage(
+                sink,
+                Channel(
+                    f"sink:{sink.name}",
+                    cfg.sink_capacity,
+                    cfg.policy_for("sink"),
+                    cfg.block_timeout_s,
+                ),
+            )
+            for sink in self.sinks
+        ]
+        self.source_stage = SourceStage(source, to_dedup)
+        self.dedup_stage = DedupStage(self.dedup, to_dedup, to_batch)
+        self.batch_stage = BatchStage(self.batcher, to_batch, to_policy, on_batch)
+        self.policy_stage = PolicyStage(
+            client,
+            to_policy,
+            self.publish,
+            hostname=cfg.hostname,
+            max_inflight=cfg.inflight,
+            outage_buffer=cfg.outage_buffer,
+            min_priority=cfg.min_priority,
+            drain_timeout_s=cfg.drain_timeout_s,
+        )
+        self._monitor: asyncio.Task[None] | None = None
+        self._last_source: dict[str, int] = {}
+        self._last_stage_drops: dict[str, int] = {}
+        self._stop_requested = False
+
+    @property
+    def stages(self) -> list[Stage]:
+        return [
+            self.source_stage,
+            self.dedup_stage,
+            self.batch_stage,
+            self.policy_stage,
+            *self.sink_stages,
+        ]
+
+    async def publish(self, alerts: list[Alert]) -> None:
+        """Fan a batch of alerts out to every sink (each under its own full-queue policy)."""
+        for alert in alerts:
+            if alert.get("source") == "internal":
+                self.internal_alerts[str(alert.get("rule"))] += 1
+        for stage in self.sink_stages:
+            await stage.publish(alerts)
+
+    async def stop(self) -> None:
+        """Graceful stop: the source stops, every stage drains, every alert is delivered."""
+        if self.state is Lifecycle.NEW:
+            self._stop_requested = True
+        elif self.state is Lifecycle.RUNNING:
+            self.state = Lifecycle.DRAINING
+            await self.source.stop()
+
+    async def run(self) -> dict[str, Any]:
+        """Run to the end of the source; returns :meth:`snapshot`. Raises if a stage crashed."""
+        if self.state is not Lifecycle.NEW:
+            raise RuntimeError(f"Pipeline.run() in state {self.state.value}")
+        self.state = Lifecycle.RUNNING
+        try:
+            await self._prepare()
+            for sink in self.sinks:
+                await sink.open()
+            for stage in reversed(self.stages):
+                await stage.start()
+            self.ready = True
+            if self._stop_requested:
+                await self.stop()
+            self._monitor = asyncio.create_task(self._monitor_losses(), name="loss-monitor")
+            # gather raises as soon as one stage fails; the rest are then aborted below.
+            await asyncio.gather(*(stage.wait() for stage in self.stages[:4]))
+            await self._stop_monitor()
+            await self._check_losses()
+            for stage in self.sink_stages:
+                assert stage.inbox is not None
+                stage.inbox.close()
+            for stage in self.sink_stages:
+                await stage.wait()
+        except BaseException:
+            self.state = Lifecycle.FAILED
+            await self._stop_monitor()
+            await self._abort()
+            raise
+        finally:
+            self.ready = False
+            for sink in self.sinks:
+                with contextlib.suppress(Exception):
+                    await sink.aclose()
+        self.state = Lifecycle.STOPPED
+        return self.snapshot()
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (Lifecycle.STOPPED, Lifecycle.FAILED)
+
+    async def _prepare(self) -> None:
+        await self.client.check_policies()
+        wanted = await self.client.syscalls() if self.config.select_syscalls else None
+        # A live source can only reconfigure its probes once they are loaded: start first.
+        await self.source.start()
+        if self.config.select_syscalls:
+            if wanted is None:
+                log.warning("data.bpfopa.main.syscalls is undefined: capturing every syscall")
+            else:
+                self.selected_syscalls = frozenset(wanted) | self.extra_syscalls
+                self.source.select_syscalls(self.selected_syscalls)
+        if self._on_source_started is not None:
+            self._on_source_started()
+
+    async def _abort(self) -> None:
+        """Cancellation or a crash: stop the source, let each stage drain without waiting."""
+        with contextlib.suppress(Exception):
+            await self.source.stop()
+        for stage in self.stages[:4]:
+            await stage.aclose()
+        # Alerts already handed to sinks are still written (bounded by the sinks' buffers).
+        for stage in self.sink_stages:
+            assert stage.inbox is not None
+            stage.inbox.close()
+        for stage in self.sink_stages:
+            try:
+                await asyncio.wait_for(stage.wait(), self.config.block_timeout_s)
+            except (TimeoutError, Exception):
+                await stage.aclose()
+
+    async def _stop_monitor(self) -> None:
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor
+            self._monitor = None
+
+    async def _monitor_losses(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.monitor_interval_s)
+            await self._check_losses()
+
+    async def _check_losses(self) -> None:
+        """Raise internal alerts for source losses and pipeline drops since the last check."""
+        interval = self.config.monitor_interval_s
+        counters = {k: v for k, v in self.source.counters().items() if _is_loss_counter(k)}
+        deltas = {k: v - self._last_source.get(k, 0) for k, v in counters.items()}
+        self._last_source = dict(counters)
+        lost = sum(d for d in deltas.values() if d > 0)
+        alerts: list[Alert] = []
+        if lost > 0 and lost / interval > self.config.drop_alert_threshold:
+            alerts.append(
+                internal_alert(
+                    RULE_SYSCALL_DROP,
+                    "CRITICAL",
+                    f"bpfopa internal: syscall event drop. {lost} system calls lost "
+                    f"in the last {interval:g}s",
+                    {"n_drops": lost, **{f"n_{k}": v for k, v in deltas.items() if v}},
+                    self.config.hostname,
+                )
+            )
+        stage_drops = {
+            f"{stage.name}.{reason}": count
+            for stage in self.stages
+            for reason, count in stage.stats.dropped.items()
+        }
+        drop_deltas = {
+            k: v - self._last_stage_drops.get(k, 0)
+            for k, v in stage_drops.items()
+            if v - self._last_stage_drops.get(k, 0) > 0
+        }
+        self._last_stage_drops = stage_drops
+        if drop_deltas:
+            alerts.append(
+                internal_alert(
+                    RULE_PIPELINE_DROP,
+                    "CRITICAL",
+                    f"bpfopa internal: pipeline event drop. {sum(drop_deltas.values())} events "
+                    "dropped in the pipeline",
+                    {"n_drops": sum(drop_deltas.values()), **drop_deltas},
+                    self.config.hostname,
+                )
+            )
+        if alerts:
+            await self.publish(alerts)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters of every stage, the source, dedup, OPA client and alerts."""
+        return {
+            "state": self.state.value,
+            "source": dict(self.source.counters()),
+            "stages": {stage.name: stage.stats.snapshot() for stage in self.stages},
+            "dedup": {
+                "received": self.dedup.received,
+                "merged": self.dedup.merged,
+                "held": len(self.dedup),
+                "evicted_early": self.dedup.evicted_early,
+            },
+            "batches": self.batcher.batches,
+            "opa": {
+                "requests": self.client.requests,
+                "retries": self.client.retries,
+                "rejected": self.client.rejected,
+                "inflight": self.client.inflight,
+                "outages": self.policy_stage.outages,
+                "backlog_events": self.policy_stage.backlog_events,
+                "malformed_verdicts": self.client.malformed_verdicts,
+            },
+            "alerts": {
+                "by_rule": {
+                    f"{rule}|{priority}": n
+                    for (rule, priority), n in self.policy_stage.alerts_by_rule.items()
+                },
+                "total": sum(self.policy_stage.alerts_by_rule.values()),
+                "filtered": self.policy_stage.filtered_alerts,
+                "internal": dict(self.internal_alerts),
+            },
+            "sinks": {sink.name: dict(sink.counters()) for sink in self.sinks},
+        }
