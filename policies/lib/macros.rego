@@ -119,7 +119,7 @@ dirname(path) := "/" if {
 basename(path) := parts[count(parts) - 1] if parts := split(path, "/")
 
 # Every path argument of the event, absolute where the capture resolved it.
-event_paths(doc) := {p | some p in object.get(doc.event, "paths", {})} | {p | p := doc.event.path; is_string(p)}
+event_paths(doc) := {p | some p in object.get(doc.event, "paths", {}); is_string(p)} | {p | p := doc.event.path; is_string(p)}
 
 # Falco's user_ssh_directory.
 user_ssh_directory(path) if regex.match(`^/home/[^/]+/\.ssh/`, path)
@@ -156,6 +156,11 @@ proc_name_exists(doc) if {
 shell_procs(doc) if doc.process.name in lists.shell_binaries
 
 package_mgmt_procs(doc) if doc.process.name in lists.package_mgmt_binaries
+
+# Falco's proc.pname; "" when the parent is unknown (null), so that negations such as
+# `not pname(doc) in list` stay defined: a negated expression over an undefined value is
+# undefined in Rego, which would silently disable the rule.
+pname(doc) := object.get(doc.process, ["parent", "name"], "")
 
 # Falco's proc.aname[n]: 1 is the parent, 2 the grandparent (ancestors[0]), and so on.
 aname(doc, 1) := doc.process.parent.name
@@ -201,19 +206,30 @@ proc_duration_ns(doc) := time.parse_rfc3339_ns(doc.event.time) - time.parse_rfc3
 
 _ip_families := {"AF_INET", "AF_INET6"}
 
-# The peer of a socket call: the sockaddr argument where the call has one, else the right
-# side of the fd's "local->remote" name.
-remote(doc) := sa if {
+# The sockaddr argument of the call, where it has one and the decoder read it.
+sockaddr(doc) := sa if {
 	some key in sockaddr_params
 	sa := doc.event.params[key]
 	sa.family in _ip_families
-} else := endpoint(parts[1]) if {
-	parts := split(doc.event.fd.name, "->")
-	count(parts) == 2
 }
 
-# The local end from the fd name ("local->remote" or, for a listening socket, "local").
-local(doc) := endpoint(split(doc.event.fd.name, "->")[0])
+# The peer of a socket call: the sockaddr argument, else what the fd's name says. The
+# capture names a connected socket "peer:port"; a "local->peer" name is understood too.
+remote(doc) := sa if sa := sockaddr(doc)
+
+else := endpoint(parts[1]) if {
+	parts := split(doc.event.fd.name, "->")
+	count(parts) == 2
+} else := endpoint(doc.event.fd.name) if {
+	not contains(doc.event.fd.name, "->")
+	doc.event.name != "listen"
+}
+
+# The local end: the left of a "local->peer" name, or a listening socket's own name.
+local(doc) := endpoint(parts[0]) if {
+	parts := split(doc.event.fd.name, "->")
+	count(parts) == 2
+} else := endpoint(doc.event.fd.name) if doc.event.name == "listen"
 
 # "10.0.0.1:443" or "[::1]:443" -> {"address": ..., "port": <number>}.
 endpoint(text) := {"address": m[1], "port": to_number(m[2])} if {
@@ -229,8 +245,9 @@ ip_socket(doc) if doc.event.fd.type in {"ipv4", "ipv6"}
 
 ip_socket(doc) if remote(doc).family in _ip_families
 
-# Falco's fd.l4proto, where the capture names the socket's protocol.
-l4proto(doc) := doc.event.fd.proto
+# Falco's fd.l4proto, where the capture names the socket's protocol; null when unknown.
+# Always defined: `not l4proto(doc) == "udp"` must not turn undefined.
+l4proto(doc) := object.get(doc.event, ["fd", "proto"], null)
 
 _loopback_or_any(address) if address in {"0.0.0.0", "::", "::1"}
 
@@ -248,9 +265,11 @@ _peer_is_routable(doc) if {
 	not _loopback_or_any(local(doc).address)
 }
 
+# Falco: a non-TCP socket with an explicit destination. Without fd.proto in the document,
+# an explicit sockaddr on sendto/recvfrom is the sign of a datagram socket.
 _datagram_call(doc) if {
-	l4proto(doc) != "tcp"
-	is_object(remote(doc))
+	not l4proto(doc) == "tcp"
+	is_object(sockaddr(doc))
 }
 
 # Falco's inbound macro.

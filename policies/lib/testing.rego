@@ -51,11 +51,11 @@ open(path, flags, overrides) := syscall("openat", object.union(
 	overrides,
 ))
 
-# connect(3, {AF_INET, address, port}) that succeeded.
+# connect(3, {AF_INET, address, port}) that succeeded; the fd is named after its peer.
 connect(address, port, overrides) := syscall("connect", object.union(
 	{"event": {
 		"params": {"fd": 3, "uservaddr": {"family": "AF_INET", "address": address, "port": port}, "addrlen": 16},
-		"fd": {"num": 3, "type": "ipv4", "proto": "tcp", "name": sprintf("10.0.0.5:40000->%s:%d", [address, port])},
+		"fd": {"num": 3, "type": "ipv4", "name": sprintf("%s:%d", [address, port])},
 	}},
 	overrides,
 ))

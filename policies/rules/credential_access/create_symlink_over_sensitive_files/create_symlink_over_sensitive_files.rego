@@ -17,7 +17,7 @@ syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
 	input.event.name in {"symlink", "symlinkat"}
-	target := input.event.params.oldname
+	target := object.get(input.event, ["paths", "oldname"], input.event.params.oldname)
 	target in (lists.sensitive_file_names | lists.sensitive_directory_names)
 	msg := sprintf("Symlinks created over sensitive files (target=%s linkpath=%s)", [target, object.get(input.event, ["paths", "newname"], "<NA>")])
 	alert := result.alert(rego.metadata.chain(), input, msg)

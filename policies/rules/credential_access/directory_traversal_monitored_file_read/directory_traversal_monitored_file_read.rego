@@ -22,7 +22,7 @@ alerts contains alert if {
 	_monitored(input.event.path)
 	raw := macros.raw_path(input)
 	regex.match(`\.\./.*\.\./`, raw)
-	not input.process.parent.name in lists.shell_binaries
+	not macros.pname(input) in lists.shell_binaries
 	msg := sprintf("Read monitored file via directory traversal (file=%s fileraw=%s)", [input.event.path, raw])
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }

@@ -18,7 +18,10 @@ syscalls := result.syscalls(rego.metadata.chain())
 alerts contains alert if {
 	macros.outbound(input)
 	endswith(input.process.exe, "ssh")
-	macros.l4proto(input) == "tcp"
+
+	# Falco requires fd.l4proto=tcp; the document does not carry the protocol yet, so only
+	# a socket known to be UDP is left out (ssh clients connect over TCP).
+	not macros.l4proto(input) == "udp"
 	port := macros.server_port(input)
 	port != 22
 	msg := sprintf("Disallowed SSH Connection (connection=%s port=%d)", [macros.remote(input).address, port])

@@ -22,7 +22,7 @@ alerts contains alert if {
 	macros.shell_procs(input)
 	is_string(input.process.parent.name)
 	_protected_shell_spawner(input)
-	not input.process.parent.name in lists.shell_spawn_allowed_parents
+	not macros.pname(input) in lists.shell_spawn_allowed_parents
 	not input.process.cmdline in lists.known_shell_spawn_cmdlines
 	not _known_script(input)
 	not _run_by_package_mgmt(input)

@@ -4,7 +4,16 @@ import data.bpfopa.lib.testing
 import data.bpfopa.rules.interpreted_procs_inbound_network_activity
 
 test_alerts_python_accepts if {
-	doc := testing.syscall("accept4", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3"}, "event": {"ret": 5, "fd": {"num": 3, "type": "ipv4", "proto": "tcp", "name": "10.0.0.5:8000->198.51.100.7:51000"}}})
+	doc := testing.syscall("accept4", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3"}, "event": {"ret": 5, "params": {"fd": 3, "upeer_sockaddr": {"family": "AF_INET", "address": "198.51.100.7", "port": 51000}}, "fd": {"num": 3, "type": "ipv4", "name": null}}})
+	found := interpreted_procs_inbound_network_activity.alerts with input as doc
+	count(found) == 1
+	some alert in found
+	alert.rule == "Interpreted procs inbound network activity"
+	alert.id == "interpreted_procs_inbound_network_activity"
+}
+
+test_alerts_local_peer_name_form if {
+	doc := testing.syscall("accept", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3"}, "event": {"ret": 5, "fd": {"num": 3, "type": "ipv4", "name": "10.0.0.5:8000->198.51.100.7:51000"}}})
 	found := interpreted_procs_inbound_network_activity.alerts with input as doc
 	count(found) == 1
 	some alert in found

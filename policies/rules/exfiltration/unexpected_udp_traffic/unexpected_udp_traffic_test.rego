@@ -18,6 +18,6 @@ test_no_alert_udp_dns if {
 }
 
 test_no_alert_tcp_4000 if {
-	doc := testing.connect("203.0.113.9", 4000, {})
+	doc := testing.connect("203.0.113.9", 4000, {"event": {"fd": {"proto": "tcp"}}})
 	count(unexpected_udp_traffic.alerts) == 0 with input as doc
 }

@@ -22,7 +22,7 @@ alerts contains alert if {
 	input.process.name in lists.user_mgmt_binaries
 	not input.process.name in {"su", "sudo", "lastlog", "nologin", "unix_chkpwd"}
 	not macros.container(input)
-	not input.process.parent.name in (lists.cron_binaries | {"systemd", "systemd.postins", "udev.postinst", "run-parts"})
+	not macros.pname(input) in (lists.cron_binaries | {"systemd", "systemd.postins", "udev.postinst", "run-parts"})
 	not _read_only(input.process.cmdline)
 	not _run_by_manager(input)
 	msg := sprintf("User management binary command run outside of container (gparent=%s)", [object.get(input.process, ["ancestors", 0, "name"], "<NA>")])

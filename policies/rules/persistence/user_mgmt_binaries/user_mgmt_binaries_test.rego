@@ -12,6 +12,15 @@ test_alerts_useradd if {
 	alert.id == "user_mgmt_binaries"
 }
 
+test_alerts_unknown_parent if {
+	doc := testing.exec({"process": {"name": "usermod", "exe": "/usr/bin/usermod", "args": ["-aG", "sudo", "eve"], "argv0": "usermod", "cmdline": "usermod -aG sudo eve", "parent": null}})
+	found := user_mgmt_binaries.alerts with input as doc
+	count(found) == 1
+	some alert in found
+	alert.rule == "User mgmt binaries"
+	alert.id == "user_mgmt_binaries"
+}
+
 test_alerts_passwd_change if {
 	doc := testing.exec({"process": {"name": "passwd", "exe": "/usr/bin/passwd", "args": ["root"], "argv0": "passwd", "cmdline": "passwd root"}})
 	found := user_mgmt_binaries.alerts with input as doc

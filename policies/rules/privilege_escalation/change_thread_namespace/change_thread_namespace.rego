@@ -23,9 +23,9 @@ alerts contains alert if {
 	not input.process.name in lists.setns_allowed_procs
 	not startswith(input.process.name, "runc")
 	not startswith(input.process.cmdline, "containerd")
-	not input.process.parent.name in lists.setns_allowed_parents
+	not macros.pname(input) in lists.setns_allowed_parents
 	not _known_agent(input)
-	msg := sprintf("Namespace change (setns) by unexpected program (nstype=%v)", [object.get(input.event.params, "nstype", "<NA>")])
+	msg := sprintf("Namespace change (setns) by unexpected program (flags=%v)", [object.get(input.event.params, "flags", "<NA>")])
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }
 

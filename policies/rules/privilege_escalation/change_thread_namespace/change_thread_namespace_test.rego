@@ -3,8 +3,17 @@ package bpfopa.rules.change_thread_namespace_test
 import data.bpfopa.lib.testing
 import data.bpfopa.rules.change_thread_namespace
 
+test_alerts_unknown_parent if {
+	doc := testing.syscall("setns", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3", "parent": null}})
+	found := change_thread_namespace.alerts with input as doc
+	count(found) == 1
+	some alert in found
+	alert.rule == "Change thread namespace"
+	alert.id == "change_thread_namespace"
+}
+
 test_alerts_python_setns if {
-	doc := testing.syscall("setns", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3"}, "event": {"params": {"fd": 3, "nstype": 0}}})
+	doc := testing.syscall("setns", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3"}, "event": {"params": {"fd": 3, "flags": 1073741824}}})
 	found := change_thread_namespace.alerts with input as doc
 	count(found) == 1
 	some alert in found
