@@ -64,6 +64,9 @@ TRACING_DIR = Path("/sys/kernel/tracing")
 MODULES_DIR = Path("/lib/modules")
 SETUP_SCRIPT = PROJECT_ROOT / "scripts" / "setup.sh"
 SUDO_FIX = "sudo bpfopa doctor"
+KERNEL_FTRACE_FIX = "boot a kernel built with CONFIG_FTRACE_SYSCALLS=y (syscall tracepoints)"
+# Besides the syscalls, capture follows processes through these (bpfopa/capture/_probes.py).
+PROCESS_TRACEPOINTS = ("sched/sched_process_exec", "sched/sched_process_exit")
 _BTF_MAGIC = 0xEB9F  # struct btf_header.magic, in the kernel's byte order
 
 # Exercises what the real probes need from BCC: kernel headers (struct task_struct), helpers and
@@ -164,13 +167,18 @@ def check_btf(path: Path = BTF_PATH) -> CheckResult:
 
 
 def check_tracefs(tracing_dir: Path = TRACING_DIR) -> CheckResult:
-    """tracefs with the syscall tracepoints: their formats and the attach points."""
-    syscalls = tracing_dir / "events" / "syscalls"
+    """tracefs with the tracepoints capture attaches to: syscalls and process exec/exit."""
+    events = tracing_dir / "events"
+    syscalls = events / "syscalls"
     mount_fix = f"mount -t tracefs tracefs {shlex.quote(str(tracing_dir))}"
     try:
+        events.stat()
         mode = syscalls.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        return _failed("tracefs", f"{syscalls} is missing (tracefs not mounted?)", mount_fix)
+        if not events.is_dir():
+            return _failed("tracefs", f"{syscalls} is missing (tracefs not mounted?)", mount_fix)
+        # tracefs is there, but the kernel has no syscall tracepoints: no mount can help.
+        return _failed("tracefs", f"{syscalls} is missing", KERNEL_FTRACE_FIX)
     except PermissionError:
         return _failed("tracefs", f"{syscalls} is not readable (permission denied)", SUDO_FIX)
     except OSError as exc:
@@ -182,7 +190,11 @@ def check_tracefs(tracing_dir: Path = TRACING_DIR) -> CheckResult:
     except OSError as exc:
         return _failed("tracefs", f"cannot list {syscalls}: {_error_text(exc)}", mount_fix)
     if count == 0:
-        return _failed("tracefs", f"{syscalls} has no sys_enter_* tracepoints", mount_fix)
+        return _failed("tracefs", f"{syscalls} has no sys_enter_* tracepoints", KERNEL_FTRACE_FIX)
+    missing = [name for name in PROCESS_TRACEPOINTS if not (events / name).is_dir()]
+    if missing:
+        listed = ", ".join(str(events / name) for name in missing)
+        return _failed("tracefs", f"missing process tracepoints: {listed}", KERNEL_FTRACE_FIX)
     return _passed("tracefs", f"{syscalls} has {count} syscall entry tracepoints")
 
 

@@ -154,9 +154,25 @@ def test_tracefs_hostile_path_is_quoted_in_fix(tmp_path: Path) -> None:
     assert result.fix == f"mount -t tracefs tracefs '{weird}'"
 
 
-def test_tracefs_without_syscall_tracepoints_fails(tmp_path: Path) -> None:
+def fake_tracefs(root: Path, *tracepoints: str) -> Path:
+    """A directory tree shaped like tracefs' events/ with the given category/name entries."""
+    for tracepoint in tracepoints:
+        (root / "events" / tracepoint).mkdir(parents=True)
+    return root
+
+
+COMPLETE = ("syscalls/sys_enter_openat", "sched/sched_process_exec", "sched/sched_process_exit")
+
+
+def test_tracefs_mounted_without_syscall_tracepoints_needs_another_kernel(tmp_path: Path) -> None:
+    fake_tracefs(tmp_path, "sched/sched_process_exec", "sched/sched_process_exit")
+    detail = assert_fails_with(check_tracefs(tmp_path), "tracefs", "CONFIG_FTRACE_SYSCALLS=y")
+    assert "events/syscalls is missing" in detail
+
+
+def test_tracefs_without_sys_enter_tracepoints_needs_another_kernel(tmp_path: Path) -> None:
     (tmp_path / "events" / "syscalls").mkdir(parents=True)
-    detail = assert_fails_with(check_tracefs(tmp_path), "tracefs", "mount -t tracefs")
+    detail = assert_fails_with(check_tracefs(tmp_path), "tracefs", "CONFIG_FTRACE_SYSCALLS=y")
     assert "sys_enter_" in detail
 
 
@@ -166,13 +182,18 @@ def test_tracefs_syscalls_as_file_fails(tmp_path: Path) -> None:
     assert_fails_with(check_tracefs(tmp_path), "tracefs", "mount -t tracefs")
 
 
+def test_tracefs_without_process_exit_tracepoint_fails(tmp_path: Path) -> None:
+    fake_tracefs(tmp_path, "syscalls/sys_enter_openat", "sched/sched_process_exec")
+    detail = assert_fails_with(check_tracefs(tmp_path), "tracefs", "CONFIG_FTRACE_SYSCALLS=y")
+    assert "sched/sched_process_exit" in detail
+    assert "sched_process_exec" not in detail
+
+
 def test_tracefs_counts_syscall_tracepoints(tmp_path: Path) -> None:
-    syscalls = tmp_path / "events" / "syscalls"
-    for name in ("sys_enter_openat", "sys_exit_openat", "sys_enter_execve"):
-        (syscalls / name).mkdir(parents=True)
-    (syscalls / "enable").write_text("0\n")
+    fake_tracefs(tmp_path, *COMPLETE, "syscalls/sys_exit_openat", "syscalls/sys_enter_execve")
+    (tmp_path / "events" / "syscalls" / "enable").write_text("0\n")
     result = check_tracefs(tmp_path)
-    assert result.ok
+    assert result.ok, result
     assert "has 2 syscall entry tracepoints" in result.detail
 
 
