@@ -169,11 +169,11 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
                 continue
             try:
                 bpf.attach_tracepoint(
-                    tp=f"syscalls:sys_enter_{tp_name}",
+                    tp=f"syscalls:sys_enter_{tp_name}".encode(),
                     fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}",
                 )
                 bpf.attach_tracepoint(
-                    tp=f"syscalls:sys_exit_{tp_name}", fn_name="trace_syscalls_sys_exit"
+                    tp=f"syscalls:sys_exit_{tp_name}".encode(), fn_name="trace_syscalls_sys_exit"
                 )
             except Exception as exc:
                 raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc

@@ -1,0 +1,86 @@
+"""One live capture shared by the kernel tests: attaching is quick, detaching takes seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import require
+
+Doc = dict[str, Any]
+
+
+class CaptureHarness:
+    """A LiveSource running on its own event loop thread, collecting every document."""
+
+    def __init__(self) -> None:
+        from bpfopa.capture import LiveSource
+
+        self.source = LiveSource()
+        self._docs: list[Doc] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(60):
+            raise RuntimeError("capture did not start within 60 s")
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        try:
+            await self.source.start()
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        async for docs in self.source.batches():
+            with self._lock:
+                self._docs.extend(docs)
+        await self.source.aclose()
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self._docs)
+
+    def wait_for(
+        self, predicate: Callable[[Doc], bool], since: int = 0, timeout: float = 5.0, count: int = 1
+    ) -> list[Doc]:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [d for d in self._docs[since:] if predicate(d)]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.source.stop(), self._loop).result(30)
+        self._thread.join(60)
+
+
+@pytest.fixture(scope="session")
+def capture() -> Iterator[CaptureHarness]:
+    require(os.geteuid() == 0, "kernel tests need root")
+    try:
+        import bcc  # noqa: F401
+    except ImportError:
+        require(False, "BCC (python3-bpfcc) is not importable")
+    harness = CaptureHarness()
+    try:
+        yield harness
+    finally:
+        harness.close()
