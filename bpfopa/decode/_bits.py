@@ -1,8 +1,8 @@
 """The bit-set decoder every flag table uses.
 
-A :class:`BitNames` maps single bits to names and decodes a value by walking only its set bits,
-lowest first, so the cost is proportional to the number of flags actually set. Bits without a
-name are gathered into one trailing ``"0x…"`` string: nothing is silently dropped.
+A :class:`BitNames` maps single bits to names and decodes a value a byte at a time through
+tables precomputed for all 256 values of each byte that has named bits, lowest bit first. Bits
+without a name are gathered into one trailing ``"0x…"`` string: nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
+
+# Per byte of a value: for each of its 256 values, the names of its named bits and the bits
+# left without a name. None for a byte that has no named bit at all.
+_ByteTable = tuple[tuple[tuple[str, ...], int], ...] | None
 
 __all__ = ["U64_MASK", "BitNames"]
 
@@ -31,6 +35,7 @@ class BitNames:
 
     bits: Mapping[int, str]
     composites: Mapping[int, tuple[int, str]] = field(default_factory=dict)
+    _byte_tables: tuple[_ByteTable, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for bit in self.bits:
@@ -39,6 +44,26 @@ class BitNames:
         # Read-only views: the tables are shared by every caller.
         object.__setattr__(self, "bits", MappingProxyType(dict(self.bits)))
         object.__setattr__(self, "composites", MappingProxyType(dict(self.composites)))
+        object.__setattr__(self, "_byte_tables", self._build_byte_tables())
+
+    def _build_byte_tables(self) -> tuple[_ByteTable, ...]:
+        tables: list[_ByteTable] = []
+        for byte_index in range(8):
+            shift = byte_index * 8
+            named = {bit >> shift: name for bit, name in self.bits.items() if (bit >> shift) < 256}
+            named = {b: n for b, n in named.items() if b}
+            if not named:
+                tables.append(None)
+                continue
+            # Each value extends the entry of itself without its lowest bit (lowest name first).
+            entries: list[tuple[tuple[str, ...], int]] = [((), 0)] * 256
+            for value in range(1, 256):
+                low = value & -value
+                names, rest = entries[value ^ low]
+                name = named.get(low)
+                entries[value] = ((name, *names), rest) if name else (names, rest | low)
+            tables.append(tuple(entries))
+        return tuple(tables)
 
     @property
     def known_mask(self) -> int:
@@ -56,19 +81,42 @@ class BitNames:
         Returns the bits that have no name, for the caller to report (see :func:`hex_rest`).
         """
         value &= U64_MASK
-        rest = value
         composites = self.composites
         if composites:
-            for anchor, (mask, _) in composites.items():
+            for mask, _ in composites.values():
                 if value & mask == mask:
-                    rest &= ~(mask ^ anchor)
+                    return self._decode_with_composites(value, out)
+        unknown = 0
+        shift = 0
+        for table in self._byte_tables:
+            if not value:
+                break
+            byte = value & 0xFF
+            if byte:
+                if table is None:
+                    unknown |= byte << shift
+                else:
+                    names, rest = table[byte]
+                    out.extend(names)
+                    unknown |= rest << shift
+            value >>= 8
+            shift += 8
+        return unknown
+
+    def _decode_with_composites(self, value: int, out: list[str]) -> int:
+        # Rare (O_SYNC, O_TMPFILE): walk the set bits one by one.
+        rest = value
+        composites = self.composites
+        for anchor, (mask, _) in composites.items():
+            if value & mask == mask:
+                rest &= ~(mask ^ anchor)
         bits = self.bits
         unknown = 0
         while rest:
             low = rest & -rest
             rest ^= low
             name = bits.get(low)
-            if composites and low in composites:
+            if low in composites:
                 mask, composite_name = composites[low]
                 if value & mask == mask:
                     name = composite_name

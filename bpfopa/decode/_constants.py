@@ -455,6 +455,24 @@ _CAPABILITIES: Final = (
 _CAP_KNOWN_MASK: Final = (1 << len(_CAPABILITIES)) - 1
 
 
+def _capability_byte_tables() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    # For each byte of the mask, the names of all 256 values of that byte: a full capability
+    # set (every process of root) then costs 6 lookups instead of 41 bit tests.
+    tables = []
+    for offset in range(0, len(_CAPABILITIES), 8):
+        chunk = _CAPABILITIES[offset : offset + 8]
+        tables.append(
+            tuple(
+                tuple(name for bit, name in enumerate(chunk) if value >> bit & 1)
+                for value in range(256)
+            )
+        )
+    return tuple(tables)
+
+
+_CAP_BYTE_TABLES: Final = _capability_byte_tables()
+
+
 def capability_name(cap: int) -> str | None:
     """Capability name by number: ``21`` -> ``"CAP_SYS_ADMIN"``."""
     if 0 <= cap < len(_CAPABILITIES):
@@ -469,11 +487,13 @@ def capability_names(mask: int) -> list[str]:
     mask &= U64_MASK
     out: list[str] = []
     known = mask & _CAP_KNOWN_MASK
-    names = _CAPABILITIES
-    while known:
-        low = known & -known
-        known ^= low
-        out.append(names[low.bit_length() - 1])
+    for table in _CAP_BYTE_TABLES:
+        if not known:
+            break
+        byte = known & 0xFF
+        if byte:
+            out.extend(table[byte])
+        known >>= 8
     unknown = mask & ~_CAP_KNOWN_MASK
     if unknown:
         out.append(hex(unknown))
