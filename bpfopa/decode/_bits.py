@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-# Per byte of a value: for each of its 256 values, the names of its named bits and the bits
-# left without a name. None for a byte that has no named bit at all.
-_ByteTable = tuple[tuple[tuple[str, ...], int], ...] | None
-
 __all__ = ["U64_MASK", "BitNames"]
 
 # Syscall arguments are at most 64 bits. Masking also makes negative (sign-extended) Python ints
 # finite, which the set-bit walk below needs to terminate.
 U64_MASK: Final = (1 << 64) - 1
+
+# Per byte of a value: for each of its 256 values, the names of its named bits and the bits
+# left without a name. None for a byte that has no named bit at all.
+_ByteTable = tuple[tuple[tuple[str, ...], int], ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +64,6 @@ class BitNames:
                 entries[value] = ((name, *names), rest) if name else (names, rest | low)
             tables.append(tuple(entries))
         return tuple(tables)
-
-    @property
-    def known_mask(self) -> int:
-        """Every bit that has a name."""
-        mask = 0
-        for bit in self.bits:
-            mask |= bit
-        for composite_mask, _ in self.composites.values():
-            mask |= composite_mask
-        return mask
 
     def decode(self, value: int, out: list[str]) -> int:
         """Append the names of ``value``'s set bits to ``out`` (lowest bit first).

@@ -81,15 +81,13 @@ def _cgroup_path(line: str) -> str:
 
 def container_from_path(path: str) -> ContainerInfo | None:
     """Container of one cgroup path, or ``None`` when it names no container."""
-    last = None
-    for last in _LAYOUTS.finditer(path):  # noqa: B007 - the innermost (last) match wins
-        pass
-    if last is None:
+    last: re.Match[str] | None = None
+    for match in _LAYOUTS.finditer(path):
+        last = match  # the innermost (last) container in the path wins
+    if last is None or last.lastgroup is None:
         return None
     group = last.lastgroup
-    full_id = last.group(group) if group else None
-    if group is None or full_id is None:
-        return None
+    full_id = last.group(group)
     if group == "bare":
         runtime: Runtime = "containerd" if "/kubepods" in path[: last.start()] else "docker"
     else:
