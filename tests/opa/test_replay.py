@@ -1,0 +1,160 @@
+"""``bpfopa replay`` as a subprocess: every alert written, bad lines counted, SIGTERM drains."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from bpfopa._paths import PROJECT_ROOT
+from bpfopa.policy import ManagedOpa
+
+POLICY = """package bpfopa.main
+
+import rego.v1
+
+syscalls contains "openat"
+
+alerts contains alert if {
+	some i, ev in input.events
+	ev.event.path == "/etc/shadow"
+	alert := {
+		"index": i, "rule": "Test shadow", "id": "test-shadow", "priority": "WARNING",
+		"output": sprintf("shadow read by %s", [ev.process.name]), "tags": ["test"],
+	}
+}
+"""
+
+
+def doc(seq: int) -> dict[str, Any]:
+    return {
+        "event": {
+            "name": "openat", "time": "2026-11-28T09:30:00.000000001Z",
+            "path": "/etc/shadow" if seq % 3 == 0 else "/tmp/ok", "ret": 3, "error": None,
+            "params": {"seq": seq},
+        },
+        "process": {"pid": seq, "name": "cat", "exe": "/usr/bin/cat"},
+    }  # fmt: skip
+
+
+def write_recording(path: Path, count: int, garbage: bool = False) -> None:
+    with path.open("wb") as f:
+        for seq in range(count):
+            f.write(orjson.dumps(doc(seq)) + b"\n")
+            if garbage and seq == 10:
+                f.write(b"{not json\n[1, 2]\n\n")
+
+
+@pytest.fixture
+async def opa_url(tmp_path: Path) -> AsyncIterator[str]:
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "main.rego").write_text(POLICY)
+    async with ManagedOpa(include_bundled=False, extra_policies=[policy]) as opa:
+        yield opa.url
+
+
+def replay(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bpfopa.pipeline", "replay", *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def summary_of(stderr: bytes) -> dict[str, Any]:
+    for line in stderr.decode().splitlines():
+        if line.startswith("bpfopa replay: summary "):
+            parsed: dict[str, Any] = orjson.loads(line.split(" summary ", 1)[1])
+            return parsed
+    raise AssertionError(f"no summary in stderr: {stderr.decode()[-2000:]}")
+
+
+def seqs(output: Path) -> list[int]:
+    alerts = [orjson.loads(line) for line in output.read_bytes().splitlines()]
+    assert all(a["rule"] == "Test shadow" for a in alerts)
+    return sorted(a["input"]["event"]["params"]["seq"] for a in alerts)
+
+
+async def test_replay_writes_every_alert_and_counts_bad_lines(opa_url: str, tmp_path: Path) -> None:
+    recording, output = tmp_path / "rec.jsonl", tmp_path / "alerts.jsonl"
+    write_recording(recording, 3000, garbage=True)
+    proc = replay(str(recording), "--opa-url", opa_url, "--output-file", str(output),
+                  "--dedup-window-ms", "0")  # fmt: skip
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr.decode()
+    assert seqs(output) == list(range(0, 3000, 3))
+    # Not a TTY: stdout carries the same alerts as JSON lines.
+    assert len(stdout.splitlines()) == 1000
+    summary = summary_of(stderr)
+    assert summary["source"]["decode_errors"] == 2 and summary["source"]["blank_lines"] == 1
+    assert summary["source"]["events"] == 3000
+    assert b"rec.jsonl:12: skipped: not JSON" in stderr
+
+
+async def test_sigterm_delivers_every_pending_alert(opa_url: str, tmp_path: Path) -> None:
+    recording, output = tmp_path / "rec.jsonl", tmp_path / "alerts.jsonl"
+    total = 300_000
+    write_recording(recording, total)
+    proc = replay(str(recording), "--opa-url", opa_url, "--output-file", str(output), "--quiet",
+                  "--dedup-window-ms", "0", "--batch-size", "200")  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (output.exists() and output.stat().st_size > 0):
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr.decode()
+    summary = summary_of(stderr)
+    read = summary["source"]["events"]
+    assert 0 < read < total, "SIGTERM came after the end: make the recording bigger"
+    # Every event read got its verdict, and every alert it produced is in the file.
+    assert summary["stages"]["policy"]["emitted"] == read
+    assert seqs(output) == list(range(0, read, 3))
+    assert b"stopping on SIGTERM" in stderr
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    proc = replay(str(tmp_path / "nope.jsonl"), "--opa-url", "http://127.0.0.1:9")
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and b"no such file" in stderr
+
+
+def test_unreachable_opa_is_a_clear_error(tmp_path: Path) -> None:
+    recording = tmp_path / "rec.jsonl"
+    write_recording(recording, 5)
+    proc = replay(str(recording), "--opa-url", "http://127.0.0.1:9")
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and b"cannot connect to OPA" in stderr
+
+
+@pytest.fixture
+def shadow_recording(tmp_path: Path) -> Iterator[Path]:
+    from tests.opa.test_client import shadow_read_by_cat
+
+    path = tmp_path / "shadow.jsonl"
+    path.write_bytes(orjson.dumps(shadow_read_by_cat()) + b"\n")
+    yield path
+
+
+def test_replay_with_bundled_policies(
+    opa_binary: Path, shadow_recording: Path, tmp_path: Path
+) -> None:
+    """The managed OPA with the bundled policies (no --opa-url) flags `cat /etc/shadow`."""
+    output = tmp_path / "alerts.jsonl"
+    proc = replay(str(shadow_recording), "--output-file", str(output), "--quiet")
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr.decode()
+    rules = [orjson.loads(line)["rule"] for line in output.read_bytes().splitlines()]
+    assert "Read sensitive file untrusted" in rules
