@@ -43,10 +43,8 @@ def child_docs(
 ) -> list[Doc]:
     def match(doc: Doc) -> bool:
         return (
-            (doc["event"]["name"] == name
-            and doc["process"]["name"] == "python3"[:15])
-            or (doc["event"]["name"] == name
-            and doc["process"]["exe"] == sys.executable)
+            (doc["event"]["name"] == name and doc["process"]["name"] == "python3"[:15])
+            or (doc["event"]["name"] == name and doc["process"]["exe"] == sys.executable)
         ) and (pred is None or pred(doc))
 
     return capture.wait_for(match, since=since, count=count)
