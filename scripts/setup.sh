@@ -42,7 +42,8 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 
 command -v apt-get >/dev/null || die "apt-get not found: bpfopa's setup supports Debian and Ubuntu"
 needed=()
-for pkg in python3-bpfcc python3-venv python3-pip; do
+# linux-libc-dev: the UAPI headers the decoding tests compare their constant tables against.
+for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"

@@ -21,7 +21,8 @@ def test_non_utf8_path_survives_losslessly(capture: CaptureHarness) -> None:
             [
                 sys.executable,
                 "-c",
-                "import os,sys; os.close(os.open(os.fsencode(sys.argv[1]), os.O_CREAT|os.O_WRONLY, 0o600))",
+                "import os,sys; "
+                "os.close(os.open(os.fsencode(sys.argv[1]), os.O_CREAT|os.O_WRONLY, 0o600))",
                 os.fsdecode(name),
             ],
             check=True,
