@@ -80,9 +80,18 @@ def opa_server(opa_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     log = tmp_path_factory.mktemp("opa") / "opa.log"
     with log.open("wb") as log_file:
         proc = subprocess.Popen(
-            [str(opa_binary), "run", "--server", "--addr", f"127.0.0.1:{port}",
-             "--log-level", "error", str(POLICIES_DIR)],
-            stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                str(opa_binary),
+                "run",
+                "--server",
+                "--addr",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "error",
+                str(POLICIES_DIR),
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
