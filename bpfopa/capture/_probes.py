@@ -60,19 +60,19 @@ class Probes:
 
     def exclude_pid(self, pid: int) -> None:
         try:
-            self.bpf["excluded_tgids"][ctypes.c_uint32(pid)] = ctypes.c_uint8(1)
+            self.bpf[b"excluded_tgids"][ctypes.c_uint32(pid)] = ctypes.c_uint8(1)
         except Exception as exc:  # map full: BCC raises a bare Exception
             raise CaptureError(f"cannot exclude pid {pid}: {exc}") from exc
 
     def include_pid(self, pid: int) -> None:
-        table = self.bpf["excluded_tgids"]
+        table = self.bpf[b"excluded_tgids"]
         key = ctypes.c_uint32(pid)
         if key in table:
             del table[key]
 
     def enable(self, names: Collection[str]) -> None:
         """Capture exactly ``names`` among the attached syscalls (in-kernel selection)."""
-        specs = self.bpf["syscall_specs"]
+        specs = self.bpf[b"syscall_specs"]
         wanted = set(names)
         for name, nr in self._nr_by_name.items():
             spec = _spec_bytes(BY_NAME[name], enabled=name in wanted)
@@ -128,12 +128,12 @@ def load_probes(config: ProbeConfig) -> Probes:
         ) from exc
 
     if config.transport == "ringbuf":
-        table = bpf["events"]
+        table = bpf[b"events"]
         size = config.ringbuf_pages * 4096
-        transport: Transport = RingBufferReader(table.map_fd, size, bpf["lost_events"])
+        transport: Transport = RingBufferReader(table.map_fd, size, bpf[b"lost_events"])
     else:
         transport = PerfBufferReader(
-            bpf, "events", bpf["lost_events"], config.perf_pages, config.perf_wakeup_events
+            bpf, "events", bpf[b"lost_events"], config.perf_pages, config.perf_wakeup_events
         )
     probes = Probes(bpf=bpf, transport=transport, arch=arch)
     try:
@@ -151,9 +151,9 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
     from bcc import BPF
 
     try:
-        bpf.attach_raw_tracepoint(tp="sched_process_fork", fn_name="trace_sched_process_fork")
-        bpf.attach_tracepoint(tp="sched:sched_process_exec", fn_name="trace_sched_process_exec")
-        bpf.attach_tracepoint(tp="sched:sched_process_exit", fn_name="trace_sched_process_exit")
+        bpf.attach_raw_tracepoint(tp=b"sched_process_fork", fn_name=b"trace_sched_process_fork")
+        bpf.attach_tracepoint(tp=b"sched:sched_process_exec", fn_name=b"trace_sched_process_exec")
+        bpf.attach_tracepoint(tp=b"sched:sched_process_exit", fn_name=b"trace_sched_process_exit")
     except Exception as exc:
         raise AttachError(f"cannot attach the process lifecycle tracepoints: {exc}") from exc
 
@@ -170,19 +170,19 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
             try:
                 bpf.attach_tracepoint(
                     tp=f"syscalls:sys_enter_{tp_name}".encode(),
-                    fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}",
+                    fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}".encode(),
                 )
                 bpf.attach_tracepoint(
-                    tp=f"syscalls:sys_exit_{tp_name}".encode(), fn_name="trace_syscalls_sys_exit"
+                    tp=f"syscalls:sys_exit_{tp_name}".encode(), fn_name=b"trace_syscalls_sys_exit"
                 )
             except Exception as exc:
                 raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc
         probes.attached_syscalls.add(name)
         probes._nr_by_name[name] = nr
     if config.attach == "raw":
-        bpf.load_func("trace_raw_sys_enter", BPF.RAW_TRACEPOINT)
-        bpf.attach_raw_tracepoint(tp="sys_enter", fn_name="trace_raw_sys_enter")
-        bpf.attach_raw_tracepoint(tp="sys_exit", fn_name="trace_raw_sys_exit")
+        bpf.load_func(b"trace_raw_sys_enter", BPF.RAW_TRACEPOINT)
+        bpf.attach_raw_tracepoint(tp=b"sys_enter", fn_name=b"trace_raw_sys_enter")
+        bpf.attach_raw_tracepoint(tp=b"sys_exit", fn_name=b"trace_raw_sys_exit")
     if probes.missing_tracepoints:
         log.warning(
             "not capturing (no tracepoint in this kernel): %s",

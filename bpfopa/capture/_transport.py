@@ -100,7 +100,7 @@ class PerfBufferReader:
         def on_lost(count: int) -> None:
             self._lost_cb_total += count
 
-        bpf[table_name].open_perf_buffer(
+        bpf[table_name.encode()].open_perf_buffer(
             on_record, page_cnt=page_cnt, lost_cb=on_lost, wakeup_events=wakeup_events
         )
 
