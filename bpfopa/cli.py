@@ -13,8 +13,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     from bpfopa import doctor
     from bpfopa.capture import _cli as capture_cli
+    from bpfopa.pipeline import _cli as pipeline_cli
 
-    return [doctor.register, capture_cli.register]
+    return [doctor.register, capture_cli.register, pipeline_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
