@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from bpfopa._paths import PROJECT_ROOT
+from bpfopa.cli import build_parser
 from bpfopa.policy import OPA_VERSION
 from tests.conftest import require
 
@@ -85,7 +86,11 @@ def test_bpfopa_service_is_built_privileged_with_host_kernel_mounts(
     svc = compose["services"]["bpfopa"]
     assert svc["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
     assert (PROJECT_ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).is_file()
-    assert svc["command"] == ["run", "--opa-url", "http://opa:8181"]
+    assert svc["command"][:3] == ["run", "--opa-url", "http://opa:8181"]
+    # The real CLI accepts the command, and metrics listen where the published port points.
+    args = build_parser().parse_args(svc["command"])
+    assert args.opa_url == "http://opa:8181"
+    assert args.metrics_addr == "0.0.0.0:9464"
     assert svc["depends_on"] == {"opa": {"condition": "service_healthy"}}
     assert svc["privileged"] is True
     assert svc["pid"] == "host"
@@ -116,7 +121,10 @@ def test_dockerfile_is_debian_bookworm_with_debian_bcc_and_the_project() -> None
 def test_systemd_unit_runs_doctor_before_bpfopa_run() -> None:
     text = UNIT.read_text()
     assert "ExecStartPre=/opt/bpfopa/.venv/bin/bpfopa doctor" in text
-    assert re.search(r"^ExecStart=/opt/bpfopa/\.venv/bin/bpfopa run --opa-url \S+$", text, re.M)
+    starts = re.findall(r"^ExecStart(?:Pre)?=/opt/bpfopa/\.venv/bin/bpfopa (.*)$", text, re.M)
+    assert [argv.split()[0] for argv in starts] == ["doctor", "run"]
+    for argv in starts:  # both command lines parse with the real CLI
+        assert build_parser().parse_args(argv.split()).handler is not None
     assert "WantedBy=multi-user.target" in text
 
 
