@@ -6,6 +6,7 @@ syscall record becomes one document, its process section taken from the table.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -120,9 +121,8 @@ class DocumentBuilder:
             self.stats.records += 1
             try:
                 doc = self._one(record)
-            except (IndexError, ValueError, KeyError) as exc:  # struct.error is a ValueError
+            except (IndexError, ValueError, KeyError, struct.error):
                 self.stats.malformed += 1
-                del exc
                 continue
             if doc is not None:
                 docs.append(doc)
