@@ -62,7 +62,7 @@ def make(tmp_path: Path, **kwargs: float) -> tuple[ProcessTable, DocumentBuilder
 
 def test_process_gone_before_proc_read_is_built_from_records(tmp_path: Path) -> None:
     """An empty /proc: every process is known only from the kernel's records."""
-    table, builder = make(tmp_path)
+    _table, builder = make(tmp_path)
     docs = builder.build(
         [
             fork(100, 101),
@@ -152,7 +152,7 @@ def test_malformed_records_are_counted_not_fatal(tmp_path: Path) -> None:
 
 
 def test_ancestor_cycle_terminates(tmp_path: Path) -> None:
-    table, builder = make(tmp_path)
+    _table, builder = make(tmp_path)
     builder.build([fork(700, 701), fork(701, 700)])  # a corrupt pair naming each other
     [doc] = builder.build([openat(701, 700, b"a", b"/x")])
     assert len(doc["process"]["ancestors"]) <= 8

@@ -72,21 +72,21 @@ def c_layout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
 
 def test_sizes_match(c_layout: dict[str, int]) -> None:
     assert HEADER.size == c_layout["header"]
-    assert SYSCALL_EVENT_SIZE == c_layout["syscall_event"]
-    assert EXEC_EVENT_SIZE == c_layout["exec_event"]
-    assert FORK_EVENT_SIZE == c_layout["fork_event"]
+    assert c_layout["syscall_event"] == SYSCALL_EVENT_SIZE
+    assert c_layout["exec_event"] == EXEC_EVENT_SIZE
+    assert c_layout["fork_event"] == FORK_EVENT_SIZE
     assert ITEM.size == c_layout["item"]
     assert SYSCALL_SPEC.size == c_layout["syscall_spec"]
 
 
 def test_offsets_match(c_layout: dict[str, int]) -> None:
     # "<BBHIQQIIIIII16s": byte offsets of ts, cgroup_id, euid and comm
-    assert (8, 16, 44, 48) == (
+    assert (
         c_layout["header.ts"],
         c_layout["header.cgroup_id"],
         c_layout["header.euid"],
         c_layout["header.comm"],
-    )
+    ) == (8, 16, 44, 48)
     assert c_layout["syscall_event.args"] == HEADER.size + 8
     assert c_layout["exec_event.argv_size"] == HEADER.size + 8 + 4 * 3
 
