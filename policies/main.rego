@@ -1,10 +1,11 @@
 # METADATA
 # title: bpfopa batched entrypoint
 # description: >-
-#   Evaluates every rule in data.bpfopa.rules over a batch {"events": [doc, ...]}. Events are
-#   indexed by syscall name once; each rule is evaluated only over the events of the syscalls
-#   it declares in its METADATA (custom.syscalls), so the cost follows the number of
-#   (event, interested rule) pairs, not events x rules. Alerts carry the event's index.
+#   Evaluates every rule in data.bpfopa.rules over a batch {"events": [doc, ...]}. Rules are
+#   indexed once by the syscalls they declare in their METADATA (custom.syscalls); each event
+#   is looked up by its syscall name and evaluated only by the rules that declared it, so the
+#   cost follows the number of (event, interested rule) pairs, not events x rules. Alerts
+#   carry the event's index in input.events.
 # entrypoint: true
 package bpfopa.main
 
@@ -15,12 +16,6 @@ default _exceptions := {}
 
 _exceptions := data.bpfopa.exceptions
 
-# syscall name -> indices of the batch's events with that name.
-_by_syscall[name] contains i if {
-	some i, doc in input.events
-	name := doc.event.name
-}
-
 # rule id -> the syscalls it declares, for the rules that are switched on.
 _rules[id] := names if {
 	some id
@@ -28,15 +23,22 @@ _rules[id] := names if {
 	not exceptions.disabled(id, _exceptions)
 }
 
+# The index: syscall name -> ids of the rules that declared it. Built once per query from
+# the rules' METADATA; each event then costs one lookup by its name and is handed only to
+# the rules interested in that syscall.
+_rules_by_syscall := {name: {id | some id, names in _rules; name in names} | some name in syscalls}
+
 alerts contains object.union(alert, {"index": i}) if {
-	some id, names in _rules
-	some name in names
-	some i in _by_syscall[name]
-	doc := input.events[i]
-	found := data.bpfopa.rules[id].alerts with input as doc
+	some i, doc in input.events
+	ids := _rules_by_syscall[doc.event.name]
+
+	# One `with` per event: it resets OPA's caches, so it is not repeated per rule.
+	found := _evaluate(ids) with input as doc
 	some alert in found
-	not exceptions.excepted(id, doc, _exceptions)
+	not exceptions.excepted(alert.id, doc, _exceptions)
 }
+
+_evaluate(ids) := {alert | some id in ids; some alert in data.bpfopa.rules[id].alerts}
 
 # Every syscall some rule needs: the capture attaches exactly these.
 syscalls contains name if {

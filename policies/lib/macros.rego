@@ -44,14 +44,12 @@ outbound_syscalls := {"connect", "sendto", "sendmsg"}
 
 # --- outcome -------------------------------------------------------------------------
 
-# The syscall completed without error (Falco: evt.rawres >= 0).
-succeeded(doc) if {
-	doc.event.ret >= 0
-	object.get(doc.event, "error", null) == null
-}
+# The syscall completed without error (Falco: evt.rawres >= 0). The capture sets
+# event.error exactly when ret is negative, so the sign is enough.
+succeeded(doc) if doc.event.ret >= 0
 
 # Network calls count EINPROGRESS (non-blocking connect) as success, as Falco does.
-net_succeeded(doc) if succeeded(doc)
+net_succeeded(doc) if doc.event.ret >= 0
 
 net_succeeded(doc) if doc.event.error == "EINPROGRESS"
 
@@ -69,29 +67,26 @@ flag_set(doc, bit, _) if bits.and(open_flags(doc), bit) != 0
 
 flag_set(doc, _, name) if name in object.get(doc.event, "flags", [])
 
+# Hot path: every file rule starts here, so the checks are inlined rather than layered.
 # An fd that names a directory is not a file (Falco: fd.typechar='f').
-_opens_directory(doc) if "O_DIRECTORY" in object.get(doc.event, "flags", [])
-
-_open_file(doc) if {
-	doc.event.name in open_syscalls
-	succeeded(doc)
-	not _opens_directory(doc)
-}
-
 open_write(doc) if {
-	_open_file(doc)
+	doc.event.ret >= 0
 	bits.and(open_flags(doc), o_accmode) in {o_wronly, o_rdwr}
+	doc.event.name in open_syscalls
+	not "O_DIRECTORY" in object.get(doc.event, "flags", [])
 }
 
 open_read(doc) if {
-	_open_file(doc)
+	doc.event.ret >= 0
 	bits.and(open_flags(doc), o_accmode) in {0, o_rdwr}
+	doc.event.name in open_syscalls
+	not "O_DIRECTORY" in object.get(doc.event, "flags", [])
 }
 
 open_directory(doc) if {
+	doc.event.ret >= 0
 	doc.event.name in open_syscalls
-	succeeded(doc)
-	_opens_directory(doc)
+	"O_DIRECTORY" in object.get(doc.event, "flags", [])
 }
 
 # Failed opens are interesting when an attacker probes paths (Falco: open_file_failed).

@@ -18,9 +18,9 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_read(input)
-	macros.sensitive_file(input.event.path)
 	input.process.name in _server_procs
+	macros.sensitive_file(input.event.path)
+	macros.open_read(input)
 	input.process.name != "sshd"
 	macros.proc_duration_ns(input) > _new_process_ns
 	msg := sprintf("Sensitive file opened for reading by trusted program after startup (file=%s)", [input.event.path])

@@ -18,8 +18,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_read(input)
 	macros.sensitive_file(input.event.path)
+	macros.open_read(input)
 	macros.proc_name_exists(input)
 	not input.process.name in _trusted_readers
 	not _known_reader(input)

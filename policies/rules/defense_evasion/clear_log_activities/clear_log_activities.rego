@@ -17,8 +17,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_write(input)
 	_log_file(input.event.path)
+	macros.open_write(input)
 	macros.flag_set(input, macros.o_trunc, "O_TRUNC")
 	msg := sprintf("Log files were tampered (file=%s)", [input.event.path])
 	alert := result.alert(rego.metadata.chain(), input, msg)

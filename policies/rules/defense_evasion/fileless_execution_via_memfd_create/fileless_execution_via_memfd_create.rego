@@ -16,8 +16,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.spawned_process(input)
 	startswith(input.process.exe, "/memfd:")
+	macros.spawned_process(input)
 	msg := sprintf("Fileless execution via memfd_create (exe=%s)", [input.process.exe])
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }

@@ -15,8 +15,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_read(input)
 	macros.shell_config_file(input.event.path)
+	macros.open_read(input)
 	not macros.shell_procs(input)
 	msg := sprintf("A shell configuration file was read by a non-shell program (file=%s)", [input.event.path])
 	alert := result.alert(rego.metadata.chain(), input, msg)

@@ -16,8 +16,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.outbound(input)
 	endswith(input.process.exe, "ssh")
+	macros.outbound(input)
 
 	# Falco requires fd.l4proto=tcp; the document does not carry the protocol yet, so only
 	# a socket known to be UDP is left out (ssh clients connect over TCP).

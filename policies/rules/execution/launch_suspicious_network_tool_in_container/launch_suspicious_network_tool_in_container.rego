@@ -16,9 +16,9 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
+	input.process.name in lists.network_tool_binaries
 	macros.spawned_process(input)
 	macros.container(input)
-	input.process.name in lists.network_tool_binaries
 	msg := "Network tool launched in container"
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }

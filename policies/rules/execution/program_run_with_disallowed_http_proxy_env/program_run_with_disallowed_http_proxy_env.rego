@@ -17,8 +17,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.spawned_process(input)
 	input.process.name in lists.http_proxy_binaries
+	macros.spawned_process(input)
 	proxies := [entry | some entry in input.process.env; contains(upper(entry), "HTTP_PROXY")]
 	count(proxies) > 0
 	msg := sprintf("Program run with disallowed HTTP_PROXY environment variable (env=%s)", [concat(" ", proxies)])

@@ -18,8 +18,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
+	input.process.name in lists.shell_binaries
 	macros.spawned_process(input)
-	macros.shell_procs(input)
 	is_string(input.process.parent.name)
 	_protected_shell_spawner(input)
 	not macros.pname(input) in lists.shell_spawn_allowed_parents

@@ -17,8 +17,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.inbound(input)
 	input.process.name in lists.interpreted_binaries
+	macros.inbound(input)
 	msg := sprintf("Interpreted program received/listened for network traffic (connection=%s)", [object.get(input.event, ["fd", "name"], "<NA>")])
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }

@@ -17,8 +17,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.outbound(input)
 	input.process.name in lists.interpreted_binaries
+	macros.outbound(input)
 	peer := macros.remote(input)
 	msg := sprintf("Interpreted program performed outgoing network connection (connection=%s:%d)", [peer.address, peer.port])
 	alert := result.alert(rego.metadata.chain(), input, msg)

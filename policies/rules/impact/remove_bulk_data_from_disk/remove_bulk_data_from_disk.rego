@@ -16,8 +16,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.spawned_process(input)
 	input.process.name in lists.data_remove_commands
+	macros.spawned_process(input)
 	msg := "Bulk data has been removed from disk"
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }

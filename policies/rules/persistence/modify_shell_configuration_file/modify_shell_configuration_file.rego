@@ -16,8 +16,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_write(input)
 	macros.shell_config_file(input.event.path)
+	macros.open_write(input)
 	not macros.shell_procs(input)
 	not macros.exe_running_docker_save(input)
 	msg := sprintf("A shell configuration file has been modified (file=%s)", [input.event.path])

@@ -18,8 +18,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.spawned_process(input)
 	input.process.name in lists.user_mgmt_binaries
+	macros.spawned_process(input)
 	not input.process.name in {"su", "sudo", "lastlog", "nologin", "unix_chkpwd"}
 	not macros.container(input)
 	not macros.pname(input) in (lists.cron_binaries | {"systemd", "systemd.postins", "udev.postinst", "run-parts"})

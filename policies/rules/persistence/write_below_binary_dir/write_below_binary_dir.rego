@@ -16,8 +16,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_write(input)
 	macros.in_bin_dir(input.event.path)
+	macros.open_write(input)
 	not macros.package_mgmt_procs(input)
 	not macros.exe_running_docker_save(input)
 	not macros.python_running_get_pip(input)

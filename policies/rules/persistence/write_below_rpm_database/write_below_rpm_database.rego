@@ -17,8 +17,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	macros.open_write(input)
 	startswith(input.event.path, "/var/lib/rpm")
+	macros.open_write(input)
 	not input.process.name in _rpm_procs
 	not _known_python(input)
 	not macros.exe_running_docker_save(input)

@@ -16,10 +16,10 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
+	input.process.name == "debugfs"
 	macros.spawned_process(input)
 	macros.container(input)
 	input.process.container.privileged == true
-	input.process.name == "debugfs"
 	msg := "Debugfs launched started in a privileged container"
 	alert := result.alert(rego.metadata.chain(), input, msg)
 }

@@ -16,9 +16,9 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
+	endswith(input.event.path, "release_agent")
 	macros.open_write(input)
 	macros.container(input)
-	endswith(input.event.path, "release_agent")
 	_root_or_dac_override(input)
 	macros.has_capability(input, "CAP_SYS_ADMIN")
 	msg := sprintf("Detect an attempt to exploit a container escape using release_agent file (file=%s)", [input.event.path])
