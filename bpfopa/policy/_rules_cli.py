@@ -26,10 +26,10 @@ __all__ = [
     "RuleInfo",
     "check_commands",
     "format_rules",
+    "opa_test_command",
     "parse_inspect",
     "register",
     "rules_as_json",
-    "opa_test_command",
 ]
 
 #: Package prefix of the rule packages; the library and main live beside it.
