@@ -1,13 +1,6 @@
 /* Process lifecycle for the userspace process table: new processes (not threads), successful
  * execs with their argv and environment read from the new image, and process exits. */
 
-struct sched_process_exec_args {
-	u64 common;
-	u32 filename_loc;     /* __data_loc char[]: low 16 bits are the offset in the record */
-	s32 pid;
-	s32 old_pid;
-};
-
 /* Raw tracepoint: the plain one gives only tids, and threads fork too. */
 int trace_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -32,7 +25,7 @@ int trace_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-int trace_sched_process_exec(struct sched_process_exec_args *ctx)
+int trace_sched_process_exec(void *ctx)
 {
 	u64 task = bpf_get_current_task();
 	u64 mm = read_kernel_u64(task + OFF_TASK_MM);
@@ -65,7 +58,10 @@ int trace_sched_process_exec(struct sched_process_exec_args *ctx)
 	e->argv_size = arg_end > arg_start ? arg_end - arg_start : 0;
 	e->env_size = env_end > env_start ? env_end - env_start : 0;
 	items = buf->bytes + sizeof(struct exec_event);
-	put_str(items, &pos, 0, (void *)ctx + (ctx->filename_loc & 0xFFFF), PATH_LIMIT, false);
+	/* __data_loc: the low 16 bits of the field are the string's offset in the record. The
+	 * field's own offset comes from the tracepoint's format file. */
+	u32 filename_loc = *(u32 *)((u8 *)ctx + EXEC_FILENAME_LOC_OFFSET);
+	put_str(items, &pos, 0, (u8 *)ctx + (filename_loc & 0xFFFF), PATH_LIMIT, false);
 	put_bytes(items, &pos, 1, (void *)arg_start, e->argv_size, ARGV_LIMIT);
 	put_bytes(items, &pos, 2, (void *)env_start, e->env_size, ENV_LIMIT);
 	e->h.size = sizeof(struct exec_event) + (pos & (ITEM_AREA * 2 - 1));

@@ -8,11 +8,11 @@ import os
 import platform
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from bpfopa._paths import PROBES_DIR
 from bpfopa.capture._btf import KernelBtf, TaskOffsets
+from bpfopa.capture._tracefs import TRACEFS, layout_cflags
 from bpfopa.capture._transport import PerfBufferReader, RingBufferReader, Transport
 from bpfopa.errors import AttachError, CaptureError, ProbeCompileError
 from bpfopa.schema import BY_NAME, ArgKind, Syscall
@@ -25,7 +25,6 @@ TransportName = Literal["ringbuf", "perf"]
 
 # Order matters: one translation unit, headers first.
 PROBE_FILES = ("bpfopa.h", "maps.h", "common.h", "syscalls.bpf.c", "process.bpf.c")
-TRACEFS = Path("/sys/kernel/tracing")
 # Syscalls whose tracepoint is named after the kernel function, not the syscall.
 _TRACEPOINT_NAMES = {"umount2": "umount"}
 
@@ -113,6 +112,7 @@ def load_probes(config: ProbeConfig) -> Probes:
         f"-DEXECVE_NR={execve_nr}",
         f"-DEXECVEAT_NR={execveat_nr}",
         f"-DRINGBUF_PAGES={config.ringbuf_pages}",
+        *layout_cflags(),
     ]
     if config.transport == "ringbuf":
         cflags.append("-DTRANSPORT_RINGBUF")
