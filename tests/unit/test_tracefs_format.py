@@ -21,7 +21,9 @@ ENTER = """\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;
 \tfield:int dfd;\toffset:{dfd};\tsize:8;\tsigned:0;
 \tfield:const char * filename;\toffset:24;\tsize:8;\tsigned:0;
 """
-EXIT = "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n"
+EXIT = """\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;
+\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;
+"""
 
 
 def fake_tracefs(root: Path, dfd_offset: int = 16) -> Path:
