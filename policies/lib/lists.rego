@@ -32,7 +32,9 @@ shadowutils_binaries := {
 	"usermod", "vigr", "vipw", "unix_chkpwd",
 }
 
-user_mgmt_binaries := (login_binaries | passwd_binaries) | shadowutils_binaries
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+user_mgmt_binaries := {"(systemd)", "addgroup", "adduser", "chage", "chfn", "chgpasswd", "chpasswd", "chsh", "cpgr", "cppw", "delgroup", "deluser", "expiry", "faillog", "gpasswd", "groupadd", "groupdel", "groupmems", "groupmod", "grpck", "grpconv", "grpunconv", "lastlog", "login", "newgrp", "newusers", "nologin", "passwd", "pwck", "pwconv", "pwunconv", "sg", "shadowconfig", "su", "systemd", "systemd-logind", "unix_chkpwd", "useradd", "userdel", "usermod", "vigr", "vipw"}
 
 userexec_binaries := {"sudo", "su", "suexec", "critical-stack", "dzdo"}
 
@@ -103,10 +105,9 @@ deb_binaries := {
 python_package_managers := {"pip", "pip3", "conda"}
 
 # Process names are cut at 15 bytes by the kernel, hence the truncated entries.
-package_mgmt_binaries := (rpm_binaries | deb_binaries) | (python_package_managers | {
-	"update-alternat", "gem", "npm", "sane-utils.post", "alternatives", "chef-client", "apk",
-	"snapd",
-})
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+package_mgmt_binaries := {"75-system-updat", "abrt-action-sav", "add-apt-reposit", "alternatives", "apk", "apt", "apt-add-reposit", "apt-auto-remova", "apt-cache", "apt-get", "apt-key", "apt-listchanges", "apt.systemd.dai", "aptitude", "chef-client", "conda", "dnf", "dnf-automatic", "dpkg", "dpkg-divert", "dpkg-preconfigu", "dpkg-reconfigur", "frontend", "gem", "microdnf", "npm", "pip", "pip3", "preinst", "repoquery", "rhn_check", "rhsmcertd", "rhsmcertd-worke", "rpm", "rpmdb_stat", "rpmkey", "rpmkeys", "rpmq", "sane-utils.post", "snapd", "subscription-ma", "unattended-upgr", "update-alternat", "yum", "yum-config-mana", "yum-cron", "yum-debug-dump", "yumdb"}
 
 read_sensitive_file_binaries := {
 	"iptables", "ps", "lsb_release", "check-new-relea", "dumpe2fs", "accounts-daemon", "sshd",
@@ -142,17 +143,14 @@ data_remove_commands := {"shred", "mkfs", "mke2fs"}
 
 http_proxy_binaries := {"curl", "wget"}
 
-protected_shell_spawning_binaries := ((http_server_binaries | db_server_binaries) | (nosql_server_binaries | mail_binaries)) | {
-	"fluentd", "flanneld", "splunkd", "consul", "smbd", "runsv", "PM2",
-}
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+protected_shell_spawning_binaries := {"PM2", "apache", "apache2", "consul", "couchdb", "dovecot", "dovecot-lda", "exim4", "flanneld", "fluentd", "httpd", "httpd-foregroun", "imap", "imap-login", "lighttpd", "mailmng-core", "mailq", "memcached", "mongod", "mysqld", "nginx", "pickup", "pop3", "pop3-login", "postfix", "postgres", "procmail", "rabbitmq-server", "redis-server", "runsv", "sendmail", "sendmail-msp", "showq", "smbd", "splunkd", "sqlplus"}
 
 # Parents that may legitimately run shells below a protected spawner.
-shell_spawn_allowed_parents := ((shell_binaries | gitlab_binaries) | (cron_binaries | needrestart_binaries)) | {
-	"mesos-docker-ex", "mesos-slave", "mesos-health-ch", "erl_child_setup", "exechealthz",
-	"PM2", "PassengerWatchd", "c_rehash", "svlogd", "logrotate", "hhvm", "serf",
-	"lb-controller", "nvidia-installe", "runsv", "statsite", "erlexec", "calico-node",
-	"puma reactor",
-}
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+shell_spawn_allowed_parents := {"10-dpkg", "20-rpm", "30-pacman", "PM2", "PassengerWatchd", "anacron", "ash", "bash", "c_rehash", "calico-node", "cron", "crond", "crontab", "csh", "dash", "erl_child_setup", "erlexec", "exechealthz", "git", "gitlab-mon", "gitlab-runner-b", "gitlab-shell", "hhvm", "ksh", "lb-controller", "logrotate", "mesos-docker-ex", "mesos-health-ch", "mesos-slave", "needrestart", "nvidia-installe", "puma reactor", "runsv", "serf", "sh", "statsite", "svlogd", "tcsh", "zsh"}
 
 # Java servers are recognised by their parent's command line, as in Falco.
 protected_java_markers := {
@@ -217,11 +215,13 @@ user_known_change_thread_namespace_binaries := {"crio", "multus"}
 
 network_plugin_binaries := {"aws-cni", "azure-vnet"}
 
-setns_allowed_procs := (sysdigcloud_binaries | network_plugin_binaries) | (user_known_change_thread_namespace_binaries | {
-	"sysdig", "calico", "oci-umount", "cilium-cni",
-})
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+setns_allowed_procs := {"aws-cni", "azure-vnet", "calico", "cilium-cni", "crio", "dragent", "multus", "oci-umount", "sdchecks", "setup-backend", "sysdig"}
 
-setns_allowed_parents := sysdigcloud_binaries | {"hyperkube", "kubelet", "protokube", "dockerd", "tini", "aws"}
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+setns_allowed_parents := {"aws", "dockerd", "dragent", "hyperkube", "kubelet", "protokube", "sdchecks", "setup-backend", "tini"}
 
 rfc_1918_networks := {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
 
@@ -229,7 +229,9 @@ openvpn_udp_ports := {1194, 1197, 1198, 8080, 9201}
 
 l2tp_udp_ports := {500, 1701, 4500, 10000}
 
-expected_udp_ports := (openvpn_udp_ports | l2tp_udp_ports) | {53, 8125, 123, 0, 9, 80, 3306}
+# Flattened: a literal is not re-evaluated per event; lib/lists_test.rego checks that it
+# equals the union of its parts.
+expected_udp_ports := {0, 9, 53, 80, 123, 500, 1194, 1197, 1198, 1701, 3306, 4500, 8080, 8125, 9201, 10000}
 
 miner_ports := {
 	25, 3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099, 6666, 7777, 7778,

@@ -69,17 +69,19 @@ flag_set(doc, _, name) if name in object.get(doc.event, "flags", [])
 
 # Hot path: every file rule starts here, so the checks are inlined rather than layered.
 # An fd that names a directory is not a file (Falco: fd.typechar='f').
+# Literal sets rather than the named constants above: inside the per-event `with` scope
+# every referenced rule is evaluated again, a literal is not.
 open_write(doc) if {
 	doc.event.ret >= 0
-	bits.and(open_flags(doc), o_accmode) in {o_wronly, o_rdwr}
-	doc.event.name in open_syscalls
+	bits.and(open_flags(doc), 3) in {1, 2}
+	doc.event.name in {"open", "openat", "openat2"}
 	not "O_DIRECTORY" in object.get(doc.event, "flags", [])
 }
 
 open_read(doc) if {
 	doc.event.ret >= 0
-	bits.and(open_flags(doc), o_accmode) in {0, o_rdwr}
-	doc.event.name in open_syscalls
+	bits.and(open_flags(doc), 3) in {0, 2}
+	doc.event.name in {"open", "openat", "openat2"}
 	not "O_DIRECTORY" in object.get(doc.event, "flags", [])
 }
 
@@ -136,7 +138,7 @@ below_bin_dir(path) if {
 
 # Falco's spawned_process: a completed execve/execveat.
 spawned_process(doc) if {
-	doc.event.name in exec_syscalls
+	doc.event.name in {"execve", "execveat"}
 	succeeded(doc)
 }
 

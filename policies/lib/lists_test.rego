@@ -1,0 +1,43 @@
+package bpfopa.lib.lists_test
+
+import data.bpfopa.lib.lists
+
+test_user_mgmt_binaries_is_the_union_of_its_parts if {
+	lists.user_mgmt_binaries == (lists.login_binaries | lists.passwd_binaries) | lists.shadowutils_binaries
+}
+
+test_package_mgmt_binaries_is_the_union_of_its_parts if {
+	lists.package_mgmt_binaries == (lists.rpm_binaries | lists.deb_binaries) | (lists.python_package_managers | {
+		"update-alternat", "gem", "npm", "sane-utils.post", "alternatives", "chef-client", "apk",
+		"snapd",
+	})
+}
+
+test_protected_shell_spawning_binaries_is_the_union_of_its_parts if {
+	lists.protected_shell_spawning_binaries == ((lists.http_server_binaries | lists.db_server_binaries) | (lists.nosql_server_binaries | lists.mail_binaries)) | {
+		"fluentd", "flanneld", "splunkd", "consul", "smbd", "runsv", "PM2",
+	}
+}
+
+test_shell_spawn_allowed_parents_is_the_union_of_its_parts if {
+	lists.shell_spawn_allowed_parents == ((lists.shell_binaries | lists.gitlab_binaries) | (lists.cron_binaries | lists.needrestart_binaries)) | {
+		"mesos-docker-ex", "mesos-slave", "mesos-health-ch", "erl_child_setup", "exechealthz",
+		"PM2", "PassengerWatchd", "c_rehash", "svlogd", "logrotate", "hhvm", "serf",
+		"lb-controller", "nvidia-installe", "runsv", "statsite", "erlexec", "calico-node",
+		"puma reactor",
+	}
+}
+
+test_setns_allowed_procs_is_the_union_of_its_parts if {
+	lists.setns_allowed_procs == (lists.sysdigcloud_binaries | lists.network_plugin_binaries) | (lists.user_known_change_thread_namespace_binaries | {
+		"sysdig", "calico", "oci-umount", "cilium-cni",
+	})
+}
+
+test_setns_allowed_parents_is_the_union_of_its_parts if {
+	lists.setns_allowed_parents == lists.sysdigcloud_binaries | {"hyperkube", "kubelet", "protokube", "dockerd", "tini", "aws"}
+}
+
+test_expected_udp_ports_is_the_union_of_its_parts if {
+	lists.expected_udp_ports == (lists.openvpn_udp_ports | lists.l2tp_udp_ports) | {53, 8125, 123, 0, 9, 80, 3306}
+}
