@@ -18,8 +18,8 @@ import data.bpfopa.lib.result
 syscalls := result.syscalls(rego.metadata.chain())
 
 alerts contains alert if {
-	input.process.name in _server_procs
 	macros.sensitive_file(input.event.path)
+	input.process.name in _server_procs
 	macros.open_read(input)
 	input.process.name != "sshd"
 	macros.proc_duration_ns(input) > _new_process_ns
