@@ -223,6 +223,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             )
             await stack.enter_async_context(client)
             await client.health()
+            await client.check_policies()
             source = factory(managed)
             source_aclose = getattr(source, "aclose", None)
             if source_aclose is not None:  # the live source releases its probes here

@@ -155,7 +155,7 @@ class QueueSource:
 
     def __init__(self, max_batches: int = 1024) -> None:
         self._queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(max_batches)
-        self._counters = {"events": 0}
+        self._counters = {"events": 0, "queue_dropped": 0}
         self.excluded_pids: set[int] = set()
         self.selected_syscalls: frozenset[str] | None = None
 
@@ -165,6 +165,15 @@ class QueueSource:
     async def put(self, docs: list[dict[str, Any]]) -> None:
         """Offer a batch; waits while ``max_batches`` batches are pending."""
         await self._queue.put(docs)
+
+    def offer(self, docs: list[dict[str, Any]]) -> bool:
+        """Offer a batch without waiting; False (counted as ``queue_dropped``) when full."""
+        try:
+            self._queue.put_nowait(docs)
+        except asyncio.QueueFull:
+            self._counters["queue_dropped"] += len(docs)
+            return False
+        return True
 
     async def stop(self) -> None:
         await self._queue.put(None)

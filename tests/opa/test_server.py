@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,36 @@ async def test_pid_callback_set_later_gets_current_pid(policy_dir: Path) -> None
         seen: list[int] = []
         opa.set_pid_callback(seen.append)
         assert seen == [opa.pid]
+
+
+CHILD = """
+import asyncio, sys
+from pathlib import Path
+from bpfopa.policy import ManagedOpa
+
+async def main():
+    opa = ManagedOpa(include_bundled=False, extra_policies=[Path(sys.argv[1])])
+    await opa.start()
+    print(opa.pid, flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_opa_dies_with_a_killed_parent(policy_dir: Path) -> None:
+    """Even SIGKILL of bpfopa (no cleanup runs) does not leave an orphaned OPA behind."""
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, str(policy_dir), stdout=asyncio.subprocess.PIPE
+    )
+    assert parent.stdout is not None
+    line = await asyncio.wait_for(parent.stdout.readline(), 30)
+    opa_pid = int(line)
+    assert alive(opa_pid)
+    parent.kill()
+    await parent.wait()
+    for _ in range(200):
+        if not alive(opa_pid):
+            break
+        await asyncio.sleep(0.025)
+    assert not alive(opa_pid)
