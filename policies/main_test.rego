@@ -77,3 +77,33 @@ test_control_characters_do_not_split_output if {
 	not contains(alert.output, "\n")
 	not contains(alert.output, "\u001b")
 }
+
+# Attacker-shaped or broken documents must not fail the batch: evaluation errors or
+# conflicts would drop every alert of the batch.
+test_malformed_documents_do_not_break_the_batch if {
+	broken := [
+		{},
+		{"event": null},
+		{"event": {"name": "openat"}},
+		{"event": {"name": "openat", "ret": "3", "params": {"flags": "577"}, "path": 7}, "process": null},
+		{"event": {"name": "execve", "ret": 0}, "process": {"name": ["bash"], "args": [1, null]}},
+		{"event": {"name": "connect", "ret": 0, "params": {"uservaddr": "x"}, "fd": {"name": 5}}, "process": {}},
+		{"event": {"name": "connect", "ret": 0, "params": {"uservaddr": {"family": "AF_INET", "address": "169.254.169.254", "port": "80"}}, "fd": {"type": "ipv4", "name": "a->b->c"}}, "process": testing.base_process},
+		{"event": {"name": 42}},
+		_shadow_read,
+	]
+	found := {[a.index, a.id] | some a in main.alerts} with input as {"events": broken}
+	found == {[8, "read_sensitive_file_untrusted"]}
+}
+
+test_duplicate_environment_and_sockaddr_do_not_conflict if {
+	doc := testing.connect("10.96.0.1", 443, {
+		"process": {"container": {"id": "c1"}, "env": [
+			"KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_HOST=10.0.0.1",
+			"KUBERNETES_SERVICE_PORT=443", "KUBERNETES_SERVICE_PORT=x",
+		]},
+		"event": {"params": {"addr": {"family": "AF_INET", "address": "10.0.0.9", "port": 1}}},
+	})
+	found := {a.id | some a in main.alerts} with input as {"events": [doc]}
+	found == {"contact_k8s_api_server_from_container"}
+}

@@ -204,10 +204,11 @@ proc_duration_ns(doc) := time.parse_rfc3339_ns(doc.event.time) - time.parse_rfc3
 _ip_families := {"AF_INET", "AF_INET6"}
 
 # The sockaddr argument of the call, where it has one and the decoder read it.
-sockaddr(doc) := sa if {
-	some key in sockaddr_params
-	sa := doc.event.params[key]
-	sa.family in _ip_families
+# The first one wins, so no document can make this function conflict (a conflict would
+# fail the whole batch).
+sockaddr(doc) := found[0] if {
+	found := [sa | some key in sockaddr_params; sa := doc.event.params[key]; sa.family in _ip_families]
+	count(found) > 0
 }
 
 # The peer of a socket call: the sockaddr argument, else what the fd's name says. The

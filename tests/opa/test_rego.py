@@ -217,3 +217,17 @@ def test_policies_check_fails_on_a_broken_policy(
     args = parser.parse_args(["policies", "--policies", str(tmp_path), "check"])
     assert args.handler(args) == 1
     assert "failed" in capsys.readouterr().err
+
+
+def test_server_survives_malformed_documents(opa_server: Any) -> None:
+    broken: list[Any] = [
+        {},
+        {"event": None, "process": "x"},
+        {"event": {"name": "openat", "ret": "3", "params": {"flags": 1.5}}},
+        {"event": {"name": "execve", "ret": 0}, "process": {"name": None, "args": [1]}},
+        {"event": {"name": "connect", "ret": 0, "params": {"uservaddr": []}, "fd": {"name": 1}}},
+        "not even an object",
+        BATCH[1],
+    ]
+    alerts = _alerts(opa_server.url, broken)
+    assert {(a["rule"], a["index"]) for a in alerts} == {("Read sensitive file untrusted", 6)}
