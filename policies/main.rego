@@ -11,10 +11,18 @@ package bpfopa.main
 
 import data.bpfopa.lib.exceptions
 
-# User exceptions (policies/data.json, or PUT /v1/data/bpfopa/exceptions).
-default _exceptions := {}
+# User exceptions live at data.bpfopa.exceptions (a data file of the user's, or
+# PUT /v1/data/bpfopa/exceptions); the shipped empty defaults sit at a path of their own,
+# data.bpfopa.defaults.exceptions, so a user's file never conflicts with them when OPA merges.
+default _user_exceptions := {}
 
-_exceptions := data.bpfopa.exceptions
+_user_exceptions := data.bpfopa.exceptions
+
+default _default_exceptions := {}
+
+_default_exceptions := data.bpfopa.defaults.exceptions
+
+_exceptions := object.union(_default_exceptions, _user_exceptions)
 
 # rule id -> the syscalls it declares, for the rules that are switched on.
 _rules[id] := names if {
