@@ -1,4 +1,4 @@
-"""The ``bpfopa`` command line: one sub-command per module, registered in :data:`COMMANDS`."""
+"""bpfopa: runtime threat detection, eBPF syscall capture evaluated by Open Policy Agent."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ def _registrars() -> list[Registrar]:
     from bpfopa import doctor
     from bpfopa.capture import _cli as capture_cli
     from bpfopa.pipeline import _cli as pipeline_cli
+    from bpfopa.policy import _rules_cli as rules_cli
 
-    return [doctor.register, capture_cli.register, pipeline_cli.register]
+    return [doctor.register, capture_cli.register, pipeline_cli.register, rules_cli.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
