@@ -16,11 +16,12 @@ import data.bpfopa.lib.exceptions
 # data.bpfopa.defaults.exceptions, so a user's file never conflicts with them when OPA merges.
 default _user_exceptions := {}
 
-_user_exceptions := data.bpfopa.exceptions
+# Malformed exception data must not turn every alert off: only an object counts.
+_user_exceptions := data.bpfopa.exceptions if is_object(data.bpfopa.exceptions)
 
 default _default_exceptions := {}
 
-_default_exceptions := data.bpfopa.defaults.exceptions
+_default_exceptions := data.bpfopa.defaults.exceptions if is_object(data.bpfopa.defaults.exceptions)
 
 _exceptions := object.union(_default_exceptions, _user_exceptions)
 

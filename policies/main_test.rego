@@ -107,3 +107,9 @@ test_duplicate_environment_and_sockaddr_do_not_conflict if {
 	found := {a.id | some a in main.alerts} with input as {"events": [doc]}
 	found == {"contact_k8s_api_server_from_container"}
 }
+
+test_malformed_exception_data_is_ignored if {
+	every exc in [[1, 2], "all", {"disabled_rules": "run_shell_untrusted", "global": {"a": 1}, "rules": []}] {
+		count(main.alerts) == 2 with input as _batch with data.bpfopa.exceptions as exc
+	}
+}
