@@ -42,8 +42,9 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 
 command -v apt-get >/dev/null || die "apt-get not found: bpfopa's setup supports Debian and Ubuntu"
 needed=()
-# linux-libc-dev: the UAPI headers the decoding tests compare their constant tables against.
-for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev; do
+# linux-libc-dev: the UAPI headers the decoding tests compare their constant tables against;
+# gcc: the wire-layout test compiles probes/bpfopa.h; systemd: systemd-analyze checks the unit.
+for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev gcc systemd; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"
@@ -67,8 +68,8 @@ if [ ! -e "$MODDIR/build/include" ]; then
         esac
         have_pkg "$generic" || apt_install "$generic"
         arch_suffix="${generic#linux-headers-}"
-        hdr_arch="$(ls -d /usr/src/linux-headers-*-"$arch_suffix" 2>/dev/null | sort -V | tail -n 1)"
-        hdr_common="$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | sort -V | tail -n 1)"
+        hdr_arch="$(ls -d /usr/src/linux-headers-*-"$arch_suffix" 2>/dev/null | sort -V | tail -n 1 || true)"
+        hdr_common="$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | sort -V | tail -n 1 || true)"
         [ -n "$hdr_arch" ] && [ -n "$hdr_common" ] || die "$generic installed but /usr/src has no headers"
         mkdir -p "$MODDIR"
         ln -sfn "$hdr_arch" "$MODDIR/build"

@@ -28,10 +28,16 @@ def opa_version(binary: Path) -> str | None:
 
 
 def find_opa(version: str = OPA_VERSION) -> Path:
-    """``$BPFOPA_OPA``, else the project's ``.bin/opa``, else ``opa`` on PATH — at ``version``."""
-    candidates: list[Path] = []
+    """``$BPFOPA_OPA`` (which must be ``version``), else the project's ``.bin/opa``, else ``opa``
+    on PATH — at ``version``."""
     if env := os.environ.get("BPFOPA_OPA"):
-        candidates.append(Path(env))
+        found = opa_version(Path(env))
+        if found != version:
+            raise OpaBinaryError(
+                f"BPFOPA_OPA={env} is {found or 'not a runnable opa'}, need OPA {version}"
+            )
+        return Path(env)
+    candidates: list[Path] = []
     candidates.append(PROJECT_BIN / "opa")
     if on_path := shutil.which("opa"):
         candidates.append(Path(on_path))

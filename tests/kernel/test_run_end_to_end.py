@@ -36,7 +36,9 @@ def test_read_shadow_alerts_once_within_a_second(tmp_path: Path) -> None:
     ready = tmp_path / "ready"
     run = subprocess.Popen(
         [str(BPFOPA), "run", "--metrics-addr", "0", "--quiet", "--output-file", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         # Ready when a probe event has gone all the way through: a marker file read alerts as
@@ -56,8 +58,14 @@ def test_read_shadow_alerts_once_within_a_second(tmp_path: Path) -> None:
         started = time.monotonic()
         shadow = subprocess.Popen(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
         shadow.wait(5)
-        found = _wait(out, lambda a: a["rule"] == "Read sensitive file untrusted"
-                      and a["input"]["process"]["pid"] == shadow.pid, 1.0)
+        found = _wait(
+            out,
+            lambda a: (
+                a["rule"] == "Read sensitive file untrusted"
+                and a["input"]["process"]["pid"] == shadow.pid
+            ),
+            1.0,
+        )
         latency = time.monotonic() - started
         assert found, "no alert within 1 s"
         assert latency <= 1.0
