@@ -281,6 +281,11 @@ class PolicyStage(Stage):
                     self._ensure_drainer()
                     continue
                 await self._slots.acquire()
+                if self.outage:  # declared while we waited for a slot: do not send it
+                    self._slots.release()
+                    self._to_backlog(batch)
+                    self._ensure_drainer()
+                    continue
                 self._spawn(batch)
             await self._finish()
         except asyncio.CancelledError:

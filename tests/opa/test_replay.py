@@ -158,3 +158,25 @@ def test_replay_with_bundled_policies(
     assert proc.returncode == 0, stderr.decode()
     rules = [orjson.loads(line)["rule"] for line in output.read_bytes().splitlines()]
     assert "Read sensitive file untrusted" in rules
+
+
+async def test_sighup_reopens_the_output_file(opa_url: str, tmp_path: Path) -> None:
+    """logrotate: rename the file, SIGHUP; later alerts land in a new file, none is lost."""
+    recording, output = tmp_path / "rec.jsonl", tmp_path / "alerts.jsonl"
+    rotated = tmp_path / "alerts.jsonl.1"
+    total = 300_000
+    write_recording(recording, total)
+    proc = replay(str(recording), "--opa-url", opa_url, "--output-file", str(output), "--quiet",
+                  "--dedup-window-ms", "0", "--batch-size", "200")  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (output.exists() and output.stat().st_size > 0):
+        assert proc.poll() is None
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    output.rename(rotated)
+    os.kill(proc.pid, signal.SIGHUP)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr.decode()
+    assert output.exists(), "SIGHUP did not reopen the output file"
+    assert seqs(rotated) and seqs(output)
+    assert sorted(seqs(rotated) + seqs(output)) == list(range(0, total, 3))
