@@ -195,6 +195,10 @@ def _sinks(args: argparse.Namespace) -> tuple[list[AlertSink], FileSink | None]:
 
 async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscalls: bool) -> int:
     prog = f"bpfopa {args.command}" if getattr(args, "command", None) else "bpfopa"
+    if args.opa_url and args.policies:
+        print(f"{prog}: --policies is for the managed OPA; load them into {args.opa_url} instead",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     try:
         config = _config(args, select_syscalls)
         metrics_addr = parse_listen_address(args.metrics_addr)
