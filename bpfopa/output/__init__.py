@@ -9,7 +9,6 @@ from bpfopa.output._alert import (
     output_fields,
     priority_rank,
 )
-from bpfopa.output._escape import escape_for_terminal
 from bpfopa.output._sinks import (
     AlertSink,
     CallbackSink,
@@ -30,7 +29,6 @@ __all__ = [
     "WebhookSink",
     "build_alert",
     "encode_alert",
-    "escape_for_terminal",
     "falco_time",
     "format_for_terminal",
     "internal_alert",

@@ -12,8 +12,8 @@ from typing import IO, Any, Protocol, runtime_checkable
 
 import orjson
 
+from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import SinkError
-from bpfopa.output._escape import escape_for_terminal
 
 __all__ = [
     "AlertSink",
