@@ -18,6 +18,7 @@
 #define ARG_SOCKADDR 3
 #define ARG_SOCKADDR_OUT 4
 #define ARG_OPEN_HOW 5
+#define ARG_MSGHDR 6
 
 /* item.status */
 #define ITEM_OK 0

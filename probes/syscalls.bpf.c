@@ -65,6 +65,18 @@ static __always_inline void put_arg(u8 *items, u32 *pos, u8 arg, u8 kind,
 			put_bytes(items, pos, arg, ptr, (u64)(u32)out_len, SOCKADDR_LIMIT);
 		}
 		break;
+	case ARG_MSGHDR:
+		/* struct user_msghdr starts with msg_name and msg_namelen; on recvmsg the kernel
+		 * has filled both by exit. */
+		if (ptr) {
+			u64 name = 0;
+			u32 namelen = 0;
+			bpf_probe_read_user(&name, sizeof(name), ptr);
+			bpf_probe_read_user(&namelen, sizeof(namelen), ptr + 8);
+			if (name && (ret >= 0 || call->nr != RECVMSG_NR))
+				put_bytes(items, pos, arg, (const void *)name, namelen, SOCKADDR_LIMIT);
+		}
+		break;
 	case ARG_OPEN_HOW:
 		put_bytes(items, pos, arg, ptr, OPEN_HOW_SIZE, SOCKADDR_LIMIT);
 		break;

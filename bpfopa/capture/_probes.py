@@ -53,6 +53,7 @@ class Probes:
     bpf: Any
     transport: Transport
     arch: str
+    attach_mode: AttachMode = "tracepoint"
     attached_syscalls: set[str] = field(default_factory=set)
     missing_tracepoints: list[str] = field(default_factory=list)
     _nr_by_name: dict[str, int] = field(default_factory=dict)
@@ -76,6 +77,38 @@ class Probes:
         for name, nr in self._nr_by_name.items():
             spec = _spec_bytes(BY_NAME[name], enabled=name in wanted)
             specs[ctypes.c_int(nr)] = specs.Leaf.from_buffer_copy(spec)
+
+    def attach_syscalls(self, names: Collection[str]) -> None:
+        """Attach the tracepoints of ``names`` not attached yet (milliseconds each; detaching
+        is what is slow, so nothing is ever detached before :meth:`close`)."""
+        missing: list[str] = []
+        for name in sorted(set(names) - self.attached_syscalls):
+            nr = BY_NAME[name].nr(self.arch)
+            if nr is None:
+                missing.append(f"{name} (not on {self.arch})")
+                continue
+            tp_name = _TRACEPOINT_NAMES.get(name, name)
+            if self.attach_mode == "tracepoint":
+                if not tracepoint_exists("syscalls", f"sys_enter_{tp_name}"):
+                    missing.append(name)
+                    continue
+                try:
+                    self.bpf.attach_tracepoint(
+                        tp=f"syscalls:sys_enter_{tp_name}".encode(),
+                        fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}".encode(),
+                    )
+                    self.bpf.attach_tracepoint(
+                        tp=f"syscalls:sys_exit_{tp_name}".encode(),
+                        fn_name=b"trace_syscalls_sys_exit",
+                    )
+                except Exception as exc:
+                    raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc
+            self.attached_syscalls.add(name)
+            self._nr_by_name[name] = nr
+        new_missing = [m for m in missing if m not in self.missing_tracepoints]
+        if new_missing:
+            self.missing_tracepoints.extend(new_missing)
+            log.warning("not capturing (no tracepoint in this kernel): %s", ", ".join(new_missing))
 
     def close(self) -> None:
         self.transport.close()
@@ -111,6 +144,7 @@ def load_probes(config: ProbeConfig) -> Probes:
         *offsets.cflags(),
         f"-DEXECVE_NR={execve_nr}",
         f"-DEXECVEAT_NR={execveat_nr}",
+        f"-DRECVMSG_NR={BY_NAME['recvmsg'].nr(arch) or 0xFFFF}",
         f"-DRINGBUF_PAGES={config.ringbuf_pages}",
         *layout_cflags(),
     ]
@@ -135,7 +169,7 @@ def load_probes(config: ProbeConfig) -> Probes:
         transport = PerfBufferReader(
             bpf, "events", bpf[b"lost_events"], config.perf_pages, config.perf_wakeup_events
         )
-    probes = Probes(bpf=bpf, transport=transport, arch=arch)
+    probes = Probes(bpf=bpf, transport=transport, arch=arch, attach_mode=config.attach)
     try:
         for pid in config.exclude_pids:
             probes.exclude_pid(pid)
@@ -156,35 +190,8 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
         bpf.attach_tracepoint(tp=b"sched:sched_process_exit", fn_name=b"trace_sched_process_exit")
     except Exception as exc:
         raise AttachError(f"cannot attach the process lifecycle tracepoints: {exc}") from exc
-
-    for name in sorted(config.syscalls):
-        nr = BY_NAME[name].nr(probes.arch)
-        if nr is None:
-            probes.missing_tracepoints.append(f"{name} (not on {probes.arch})")
-            continue
-        tp_name = _TRACEPOINT_NAMES.get(name, name)
-        if config.attach == "tracepoint":
-            if not tracepoint_exists("syscalls", f"sys_enter_{tp_name}"):
-                probes.missing_tracepoints.append(name)
-                continue
-            try:
-                bpf.attach_tracepoint(
-                    tp=f"syscalls:sys_enter_{tp_name}".encode(),
-                    fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}".encode(),
-                )
-                bpf.attach_tracepoint(
-                    tp=f"syscalls:sys_exit_{tp_name}".encode(), fn_name=b"trace_syscalls_sys_exit"
-                )
-            except Exception as exc:
-                raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc
-        probes.attached_syscalls.add(name)
-        probes._nr_by_name[name] = nr
+    probes.attach_syscalls(config.syscalls)
     if config.attach == "raw":
         bpf.load_func(b"trace_raw_sys_enter", BPF.RAW_TRACEPOINT)
         bpf.attach_raw_tracepoint(tp=b"sys_enter", fn_name=b"trace_raw_sys_enter")
         bpf.attach_raw_tracepoint(tp=b"sys_exit", fn_name=b"trace_raw_sys_exit")
-    if probes.missing_tracepoints:
-        log.warning(
-            "not capturing (no tracepoint in this kernel): %s",
-            ", ".join(probes.missing_tracepoints),
-        )

@@ -167,12 +167,18 @@ class LiveSource:
         self.probes.exclude_pid(pid)
 
     def select_syscalls(self, names: Collection[str]) -> None:
+        """Capture exactly ``names`` (plus what process state needs) from now on: newly named
+        syscalls are attached, the others switched off in the kernel's syscall map."""
         known = {name for name in names if name in BY_NAME}
         ignored = set(names) - known
         if ignored:
-            log.info("not kernel-captured syscalls, ignored: %s", ", ".join(sorted(ignored)))
+            log.warning(
+                "bpfopa does not capture these syscalls (yet): %s", ", ".join(sorted(ignored))
+            )
         self._selected = frozenset(known)
-        self.probes.enable(known | PROCESS_STATE_SYSCALLS)
+        wanted = known | PROCESS_STATE_SYSCALLS
+        self.probes.attach_syscalls(wanted)
+        self.probes.enable(wanted)
 
 
 def open_live_source(
@@ -180,7 +186,14 @@ def open_live_source(
     exclude_pids: Collection[int],
     attach: str = "tracepoint",
 ) -> LiveSource:
+    """The source ``bpfopa run`` uses. With ``syscalls`` None the policies choose: only what
+    process state needs is attached at start, and :meth:`LiveSource.select_syscalls` attaches
+    the policies' set, so syscalls no rule reads never pay for a probe."""
     if attach not in ("tracepoint", "raw"):
         raise ValueError(f"attach mode must be tracepoint or raw, not {attach!r}")
     mode: AttachMode = "raw" if attach == "raw" else "tracepoint"
-    return LiveSource(syscalls=syscalls, exclude_pids=exclude_pids, attach=mode)
+    return LiveSource(
+        syscalls=PROCESS_STATE_SYSCALLS if syscalls is None else syscalls,
+        exclude_pids=exclude_pids,
+        attach=mode,
+    )

@@ -34,6 +34,7 @@ from bpfopa.decode import decode_field as _decode_field
 from bpfopa.schema import ArgKind, Decode, Syscall, by_number
 from bpfopa.state import Clock, FdInfo, Process, ProcessTable
 from bpfopa.state._proc import fd_target
+from bpfopa.state._sockets import socket_from_proc
 from bpfopa.wire import (
     EXEC_BODY,
     FORK_BODY,
@@ -90,6 +91,17 @@ _SOCKET_FD_TYPES = {
 _LINK_TARGETS = {("symlink", "oldname"), ("symlinkat", "oldname")}
 _OPENS = {"open", "openat", "openat2", "creat"}
 _DUPS = {"dup", "dup2", "dup3"}
+_INET = {"ipv4", "ipv6"}
+_UNKNOWN_FD = FdInfo("unknown")
+_PROTOS = {"SOCK_STREAM": "tcp", "SOCK_DGRAM": "udp", "SOCK_RAW": "raw"}
+# Syscalls naming the peer of an fd, and the param holding its address.
+_PEER_PARAMS = {
+    "connect": "uservaddr",
+    "sendto": "addr",
+    "sendmsg": "msg",
+    "recvfrom": "addr",
+    "recvmsg": "msg",
+}
 _ACCEPTS = {"accept", "accept4"}
 
 
@@ -216,6 +228,12 @@ class DocumentBuilder:
         items = _items(record, HEADER.size + SYSCALL_BODY.size, size)
         table = self._table
         proc = table.get_or_make(pid, ppid, comm)
+        # Who the caller was before a set*id call changed it (Falco reads that at entry).
+        before = (
+            {"uid": proc.uid, "euid": proc.euid, "gid": proc.gid}
+            if syscall.category == "privilege"
+            else None
+        )
         table.observe(proc, uid, gid, euid, comm, cgroup_id)
         raw: dict[str, str] = {}
         event: Doc = {
@@ -227,6 +245,8 @@ class DocumentBuilder:
             "ret": ret,
             "error": errno_name(ret) if ret < 0 else None,
         }
+        if before is not None:
+            event["before"] = before
         self._params(event, syscall, args, items, proc, raw)
         self._update_state(event, syscall, proc)
         doc: Doc = {"event": event, "process": table.process_doc(proc, tid)}
@@ -288,7 +308,7 @@ class DocumentBuilder:
                         continue
                     paths[name] = resolve_path(text, base_dir)
                     base_dir = proc.cwd
-            elif kind in (ArgKind.SOCKADDR, ArgKind.SOCKADDR_OUT):
+            elif kind in (ArgKind.SOCKADDR, ArgKind.SOCKADDR_OUT, ArgKind.MSGHDR):
                 params[name] = parse_sockaddr(data, raw=raw, field=f"event.params.{name}")
             elif kind == ArgKind.OPEN_HOW:
                 if len(data) >= 24:
@@ -327,11 +347,7 @@ class DocumentBuilder:
             event["paths"] = paths
         if fd_num is not None:
             fd = self._fd_info(proc, fd_num)
-            event["fd"] = {
-                "num": fd_num,
-                "type": fd.type if fd else None,
-                "name": fd.name if fd else None,
-            }
+            event["fd"] = (fd or _UNKNOWN_FD).doc(fd_num)
         event["truncated"] = truncated
         for key in [k for k in raw if k.startswith("event.params.")]:
             path_key = key.removeprefix("event.params.")
@@ -362,8 +378,15 @@ class DocumentBuilder:
         if target is None:
             return None
         text = target.decode("utf-8", "replace")
-        if text.startswith("socket:"):
-            return FdInfo("socket", None)
+        if text.startswith("socket:["):
+            # Created before the capture started: ask the process's network namespace.
+            found = socket_from_proc(proc.pid, int(text[8:-1]))
+            if found is None:
+                return FdInfo("socket")
+            info = FdInfo(found[0], proto=found[1])
+            info.set_endpoints(found[2], found[3])
+            proc.fds[fd] = info
+            return info
         if text.startswith("/memfd:"):
             return FdInfo("memfd", text)
         return FdInfo("file" if text.startswith("/") else "unknown", text)
@@ -377,24 +400,31 @@ class DocumentBuilder:
         if name in _OPENS:
             proc.fds[ret] = FdInfo("file", event.get("path"))
         elif name == "socket":
-            proc.fds[ret] = FdInfo(
-                _SOCKET_FD_TYPES.get(params.get("family_name") or "", "socket"), None
-            )
-        elif name == "connect" or name == "sendto":
-            addr = params.get("uservaddr") or params.get("addr")
+            fd_type = _SOCKET_FD_TYPES.get(params.get("family_name") or "", "socket")
+            proto = _PROTOS.get(params.get("type_name") or "") if fd_type in _INET else None
+            proc.fds[ret] = FdInfo(fd_type, proto=proto)
+        elif name == "bind":
             fd = proc.fds.get(params["fd"])
-            if addr and addr.get("address") is not None and fd is not None:
-                fd.name = _addr_name(addr)
+            if fd is not None:
+                fd.set_endpoints(local=params.get("umyaddr"))
+        elif name in _PEER_PARAMS:
+            fd = proc.fds.get(params["fd"])
+            if fd is not None:
+                fd.set_endpoints(remote=params.get(_PEER_PARAMS[name]))
         elif name in _ACCEPTS:
             listening = proc.fds.get(params["fd"])
-            addr = params.get("upeer_sockaddr")
-            proc.fds[ret] = FdInfo(
-                listening.type if listening else "socket", _addr_name(addr) if addr else None
+            accepted = FdInfo(
+                listening.type if listening else "socket",
+                proto=listening.proto if listening else None,
             )
+            accepted.set_endpoints(
+                listening.local if listening else None, params.get("upeer_sockaddr")
+            )
+            proc.fds[ret] = accepted
         elif name in _DUPS:
             old = proc.fds.get(params.get("fildes", params.get("oldfd", -1)))
             if old is not None:
-                proc.fds[ret] = FdInfo(old.type, old.name)
+                proc.fds[ret] = FdInfo(old.type, old.name, old.proto, old.local, old.remote)
         elif name == "memfd_create":
             proc.fds[ret] = FdInfo("memfd", f"memfd:{params.get('uname')}")
         elif name == "chdir":
@@ -403,15 +433,6 @@ class DocumentBuilder:
             self._table.set_cwd(proc, self._fd_name(proc, params["fd"]))
         if len(proc.fds) > 4096:
             proc.fds.clear()
-
-
-def _addr_name(addr: Any) -> str | None:
-    if not isinstance(addr, dict) or addr.get("address") is None:
-        return None
-    if addr.get("port") is None:
-        return str(addr["address"])
-    host = addr["address"]
-    return f"[{host}]:{addr['port']}" if ":" in host else f"{host}:{addr['port']}"
 
 
 def _items(record: bytes, start: int, size: int) -> dict[int, tuple[int, bytes]]:

@@ -23,6 +23,7 @@ class ArgKind(enum.IntEnum):
     SOCKADDR = 3  # user sockaddr whose length is the value of param `length_of`
     SOCKADDR_OUT = 4  # user sockaddr filled by the kernel; `length_of` points to its int length
     OPEN_HOW = 5  # struct open_how (openat2)
+    MSGHDR = 6  # struct user_msghdr: the sockaddr its msg_name/msg_namelen point to
 
 
 class Decode(enum.Enum):
@@ -187,6 +188,18 @@ SYSCALLS: tuple[Syscall, ...] = (
         268,
         53,
         (_p("dfd", decode=_D.DIRFD), _p("filename", _PATH), _p("mode", decode=_D.MODE)),
+        "file",
+    ),
+    Syscall(
+        "fchmodat2",
+        452,
+        452,
+        (
+            _p("dfd", decode=_D.DIRFD),
+            _p("filename", _PATH),
+            _p("mode", decode=_D.MODE),
+            _p("flags", decode=_D.AT_FLAGS),
+        ),
         "file",
     ),
     Syscall(
@@ -364,6 +377,38 @@ SYSCALLS: tuple[Syscall, ...] = (
         "network",
     ),
 )
+
+_NET_EXTRA: tuple[Syscall, ...] = (
+    Syscall(
+        "recvfrom",
+        45,
+        207,
+        (
+            _p("fd", decode=_D.FD),
+            _p("ubuf"),
+            _p("size"),
+            _p("flags"),
+            _p("addr", ArgKind.SOCKADDR_OUT, length_of="addr_len"),
+            _p("addr_len"),
+        ),
+        "network",
+    ),
+    Syscall(
+        "sendmsg",
+        46,
+        211,
+        (_p("fd", decode=_D.FD), _p("msg", ArgKind.MSGHDR), _p("flags")),
+        "network",
+    ),
+    Syscall(
+        "recvmsg",
+        47,
+        212,
+        (_p("fd", decode=_D.FD), _p("msg", ArgKind.MSGHDR), _p("flags")),
+        "network",
+    ),
+)
+SYSCALLS = SYSCALLS + _NET_EXTRA
 
 BY_NAME: dict[str, Syscall] = {s.name: s for s in SYSCALLS}
 

@@ -32,7 +32,37 @@ Doc = dict[str, Any]
 @dataclass(slots=True)
 class FdInfo:
     type: str  # file, ipv4, ipv6, unix, netlink, packet, memfd, socket, unknown
-    name: str | None
+    name: str | None = None
+    proto: str | None = None  # tcp, udp, raw (inet sockets)
+    local: dict[str, Any] | None = None  # sockaddr, as in event.params
+    remote: dict[str, Any] | None = None
+
+    def doc(self, num: int) -> dict[str, Any]:
+        return {
+            "num": num,
+            "type": self.type,
+            "proto": self.proto,
+            "name": self.name,
+            "local": self.local,
+            "remote": self.remote,
+        }
+
+    def set_endpoints(self, local: Any = None, remote: Any = None) -> None:
+        if isinstance(local, dict) and local.get("address") is not None:
+            self.local = local
+        if isinstance(remote, dict) and remote.get("address") is not None:
+            self.remote = remote
+        ends = [_endpoint(self.local), _endpoint(self.remote)]
+        self.name = f"{ends[0] or ''}->{ends[1]}" if ends[1] else ends[0]
+
+
+def _endpoint(addr: dict[str, Any] | None) -> str | None:
+    if addr is None:
+        return None
+    host, port = addr.get("address"), addr.get("port")
+    if port is None:
+        return str(host)
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
 @dataclass(slots=True)

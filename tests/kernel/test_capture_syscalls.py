@@ -27,27 +27,43 @@ PRELUDE = textwrap.dedent(
 
 
 def run_child(capture: CaptureHarness, body: str, tmp: str, *extra: str) -> tuple[int, int]:
+    """Run ``body`` in a fresh Python child; returns (child pid, capture mark before it)."""
     since = capture.mark()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", PRELUDE + textwrap.dedent(body), tmp, *extra],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=30,
     )
-    assert proc.returncode == 0, proc.stderr
-    return int(proc.stdout.strip() or 0) if proc.stdout.strip().isdigit() else 0, since
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    return proc.pid, since
 
 
 def child_docs(
-    capture: CaptureHarness, since: int, name: str, pred: Any = None, count: int = 1
+    capture: CaptureHarness, child: tuple[int, int], name: str, pred: Any = None, count: int = 1
 ) -> list[Doc]:
+    """Documents of syscall ``name`` made by the child (or a process it forked)."""
+    pid, since = child
+
     def match(doc: Doc) -> bool:
+        proc = doc["process"]
+        # After the exec: between fork and exec the child still runs pytest's image (and
+        # dup2s its pipes onto 0-2); the script runs as `python -c ...`.
         return (
-            (doc["event"]["name"] == name and doc["process"]["name"] == "python3"[:15])
-            or (doc["event"]["name"] == name and doc["process"]["exe"] == sys.executable)
-        ) and (pred is None or pred(doc))
+            doc["event"]["name"] == name
+            and pid in (proc["pid"], proc["ppid"])
+            and proc["args"][:1] == ["-c"]
+            and (pred is None or pred(doc))
+        )
 
     return capture.wait_for(match, since=since, count=count)
+
+
+def free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -57,7 +73,7 @@ def tmp() -> Any:
 
 
 def test_open_family(capture: CaptureHarness, tmp: str) -> None:
-    _, since = run_child(
+    child = run_child(
         capture,
         """
         fd = os.open(d + "/new.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -74,7 +90,7 @@ def test_open_family(capture: CaptureHarness, tmp: str) -> None:
         tmp,
     )
     [created] = child_docs(
-        capture, since, "openat", lambda d: d["event"]["path"] == f"{tmp}/new.txt"
+        capture, child, "openat", lambda d: d["event"]["path"] == f"{tmp}/new.txt"
     )
     event = created["event"]
     assert event["params"]["dfd"] == -100
@@ -89,23 +105,23 @@ def test_open_family(capture: CaptureHarness, tmp: str) -> None:
     assert proc["ppid"] == os.getpid()
     assert proc["parent"]["pid"] == os.getpid()
     assert proc["args"][0] == "-c"
-    [creat] = child_docs(capture, since, "creat")
+    [creat] = child_docs(capture, child, "creat")
     assert (
         creat["event"]["path"] == f"{tmp}/creat.txt" and creat["event"]["params"]["mode"] == 0o600
     )
     [relative] = child_docs(
-        capture, since, "openat", lambda d: d["event"]["params"]["filename"] == "rel.txt"
+        capture, child, "openat", lambda d: d["event"]["params"]["filename"] == "rel.txt"
     )
     assert relative["event"]["path"] == f"{tmp}/rel.txt", "relative path resolved against cwd"
     assert "O_APPEND" in relative["event"]["flags"]
     [missing] = child_docs(
-        capture, since, "openat", lambda d: d["event"]["path"] == f"{tmp}/missing"
+        capture, child, "openat", lambda d: d["event"]["path"] == f"{tmp}/missing"
     )
     assert missing["event"]["error"] == "ENOENT" and missing["event"]["ret"] == -2
 
 
 def test_file_namespace_ops(capture: CaptureHarness, tmp: str) -> None:
-    _, since = run_child(
+    child = run_child(
         capture,
         """
         os.mkdir(d + "/sub", 0o755)
@@ -121,36 +137,36 @@ def test_file_namespace_ops(capture: CaptureHarness, tmp: str) -> None:
     """,
         tmp,
     )
-    [mkdir] = child_docs(capture, since, "mkdir") or child_docs(capture, since, "mkdirat")
+    [mkdir] = child_docs(capture, child, "mkdir") or child_docs(capture, child, "mkdirat")
     assert mkdir["event"]["path"] == f"{tmp}/sub"
-    [rename] = child_docs(capture, since, "rename") or child_docs(capture, since, "renameat2")
+    [rename] = child_docs(capture, child, "rename") or child_docs(capture, child, "renameat2")
     assert rename["event"]["paths"] == {
         **rename["event"]["paths"],
         "oldname": f"{tmp}/a",
         "newname": f"{tmp}/b",
     }
-    [symlink] = child_docs(capture, since, "symlink") or child_docs(capture, since, "symlinkat")
+    [symlink] = child_docs(capture, child, "symlink") or child_docs(capture, child, "symlinkat")
     assert symlink["event"]["params"]["oldname"] == "/etc/shadow"
     assert symlink["event"]["path"] == f"{tmp}/link"
-    [link] = child_docs(capture, since, "link") or child_docs(capture, since, "linkat")
+    [link] = child_docs(capture, child, "link") or child_docs(capture, child, "linkat")
     assert link["event"]["paths"]["oldname"] == f"{tmp}/b"
     [chmod] = [
-        d for d in child_docs(capture, since, "chmod") + child_docs(capture, since, "fchmodat")
+        d for d in child_docs(capture, child, "chmod") + child_docs(capture, child, "fchmodat")
     ]
     assert chmod["event"]["path"] == f"{tmp}/b"
     assert "S_ISUID" in chmod["event"]["mode_names"]
-    [fchmod] = child_docs(capture, since, "fchmod")
+    [fchmod] = child_docs(capture, child, "fchmod")
     assert fchmod["event"]["fd"]["type"] == "file" and fchmod["event"]["fd"]["name"] == f"{tmp}/b"
-    [unlink] = child_docs(capture, since, "unlink") or child_docs(capture, since, "unlinkat")
+    [unlink] = child_docs(capture, child, "unlink") or child_docs(capture, child, "unlinkat")
     assert unlink["event"]["path"] == f"{tmp}/hard"
-    [rmdir] = child_docs(capture, since, "rmdir") or child_docs(
-        capture, since, "unlinkat", lambda d: "AT_REMOVEDIR" in d["event"].get("flags", [])
+    [rmdir] = child_docs(capture, child, "rmdir") or child_docs(
+        capture, child, "unlinkat", lambda d: "AT_REMOVEDIR" in d["event"].get("flags", [])
     )
     assert rmdir["event"]["path"] == f"{tmp}/sub"
 
 
 def test_network(capture: CaptureHarness, tmp: str) -> None:
-    _, since = run_child(
+    child = run_child(
         capture,
         """
         srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -172,51 +188,51 @@ def test_network(capture: CaptureHarness, tmp: str) -> None:
     )
     [connect] = child_docs(
         capture,
-        since,
+        child,
         "connect",
         lambda d: d["event"]["params"]["uservaddr"]["family"] == "AF_INET",
     )
     addr = connect["event"]["params"]["uservaddr"]
     assert addr["address"] == "127.0.0.1" and isinstance(addr["port"], int) and addr["port"] > 0
     assert connect["event"]["fd"]["type"] == "ipv4"
-    [bind] = child_docs(capture, since, "bind")
+    [bind] = child_docs(capture, child, "bind")
     assert bind["event"]["params"]["umyaddr"] == {
         "family": "AF_INET",
         "address": "127.0.0.1",
         "port": 0,
     }
-    [listen] = child_docs(capture, since, "listen")
+    [listen] = child_docs(capture, child, "listen")
     assert listen["event"]["ret"] == 0
-    [accept] = child_docs(capture, since, "accept4") or child_docs(capture, since, "accept")
+    [accept] = child_docs(capture, child, "accept4") or child_docs(capture, child, "accept")
     assert accept["event"]["params"]["upeer_sockaddr"]["address"] == "127.0.0.1"
     [sendto] = child_docs(
-        capture, since, "sendto", lambda d: d["event"]["params"]["addr"] is not None
+        capture, child, "sendto", lambda d: d["event"]["params"]["addr"] is not None
     )
     assert (
         sendto["event"]["params"]["addr"]["address"] == "::1"
         and sendto["event"]["params"]["addr"]["port"] == 9
     )
-    sockets = child_docs(capture, since, "socket", count=3)
+    sockets = child_docs(capture, child, "socket", count=3)
     assert {
         (s["event"]["params"]["family_name"], s["event"]["params"]["type_name"]) for s in sockets
     } >= {("AF_INET", "SOCK_STREAM"), ("AF_INET6", "SOCK_DGRAM"), ("AF_UNIX", "SOCK_STREAM")}
     [unix] = child_docs(
         capture,
-        since,
+        child,
         "connect",
         lambda d: d["event"]["params"]["uservaddr"]["family"] == "AF_UNIX",
     )
     assert unix["event"]["params"]["uservaddr"]["address"] == f"{tmp}/nosuch.sock"
     assert unix["event"]["error"] == "ENOENT"
     to_stdout = lambda d: d["event"]["params"]["newfd"] == 1  # noqa: E731
-    [dup] = child_docs(capture, since, "dup2", to_stdout) or child_docs(
-        capture, since, "dup3", to_stdout
+    [dup] = child_docs(capture, child, "dup2", to_stdout) or child_docs(
+        capture, child, "dup3", to_stdout
     )
     assert dup["event"]["fd"]["type"] == "ipv4", "dup of a socket onto stdout is recognisable"
 
 
 def test_process_and_privilege(capture: CaptureHarness, tmp: str) -> None:
-    _, since = run_child(
+    child = run_child(
         capture,
         """
         PTRACE_TRACEME = 0
@@ -241,29 +257,29 @@ def test_process_and_privilege(capture: CaptureHarness, tmp: str) -> None:
     """,
         tmp,
     )
-    [ptrace] = child_docs(capture, since, "ptrace")
+    [ptrace] = child_docs(capture, child, "ptrace")
     assert ptrace["event"]["params"]["request_name"] == "PTRACE_TRACEME"
-    [kill] = child_docs(capture, since, "kill")
+    [kill] = child_docs(capture, child, "kill")
     assert kill["event"]["params"]["sig"] == 0
     for name in ("setuid", "setgid", "setreuid", "setresuid", "setresgid"):
-        [doc] = child_docs(capture, since, name)
+        [doc] = child_docs(capture, child, name)
         assert doc["event"]["ret"] == 0, name
-    [memfd] = child_docs(capture, since, "memfd_create")
+    [memfd] = child_docs(capture, child, "memfd_create")
     assert memfd["event"]["params"]["uname"] == "payload" and memfd["event"]["flags"] == [
         "MFD_CLOEXEC"
     ]
-    [dup] = child_docs(capture, since, "dup")
+    [dup] = child_docs(capture, child, "dup")
     assert dup["event"]["fd"]["type"] == "memfd"
-    [unshare] = child_docs(capture, since, "unshare")
+    [unshare] = child_docs(capture, child, "unshare")
     assert unshare["event"]["flags"] == ["CLONE_NEWUTS"]
-    [setns] = child_docs(capture, since, "setns")
+    [setns] = child_docs(capture, child, "setns")
     assert setns["event"]["flags"] == ["CLONE_NEWUTS"]
-    [bpf] = child_docs(capture, since, "bpf")
+    [bpf] = child_docs(capture, child, "bpf")
     assert bpf["event"]["error"] == "EINVAL" and bpf["event"]["params"]["cmd"] == 0
 
 
 def test_mount_umount(capture: CaptureHarness, tmp: str) -> None:
-    _, since = run_child(
+    child = run_child(
         capture,
         """
         libc.unshare(0x00020000)  # CLONE_NEWNS: keep the mount private to this child
@@ -273,20 +289,23 @@ def test_mount_umount(capture: CaptureHarness, tmp: str) -> None:
     """,
         tmp,
     )
-    [mount] = child_docs(capture, since, "mount", lambda d: d["event"]["params"]["type"] == "tmpfs")
+    [mount] = child_docs(capture, child, "mount", lambda d: d["event"]["params"]["type"] == "tmpfs")
     assert mount["event"]["path"] == tmp and mount["event"]["ret"] == 0
-    [umount] = child_docs(capture, since, "umount2")
+    [umount] = child_docs(capture, child, "umount2")
     assert umount["event"]["path"] == tmp and umount["event"]["flags"] == ["MNT_DETACH"]
 
 
 def test_execve_and_failed_exec(capture: CaptureHarness, tmp: str) -> None:
     since = capture.mark()
-    proc = subprocess.run(
-        ["/bin/sh", "-c", "/bin/true a b; /nonexistent/cmd; true"], capture_output=True, timeout=10
-    )
-    assert proc.returncode == 0
+    proc = subprocess.Popen(["/bin/sh", "-c", "/bin/true a b; /nonexistent/cmd; true"])
+    assert proc.wait(10) == 0
     [ok] = capture.wait_for(
-        lambda d: d["event"]["name"] == "execve" and d["process"]["name"] == "true", since=since
+        lambda d: (
+            d["event"]["name"] == "execve"
+            and d["process"]["name"] == "true"
+            and d["process"]["ppid"] == proc.pid
+        ),
+        since=since,
     )
     assert ok["event"]["ret"] == 0
     assert ok["process"]["exe"] == "/bin/true" and ok["process"]["args"] == ["a", "b"]
@@ -295,6 +314,7 @@ def test_execve_and_failed_exec(capture: CaptureHarness, tmp: str) -> None:
         lambda d: (
             d["event"]["name"] == "execve"
             and d["event"]["params"].get("filename") == "/nonexistent/cmd"
+            and d["process"]["ppid"] == proc.pid
         ),
         since=since,
     )
@@ -329,3 +349,86 @@ def test_monitor_excludes_itself(capture: CaptureHarness) -> None:
     socket.socket().close()
     seen = capture.wait_for(lambda d: d["process"]["pid"] == os.getpid(), since=since, timeout=1.0)
     assert seen == []
+
+
+def test_socket_endpoints_and_messages(capture: CaptureHarness, tmp: str) -> None:
+    child = run_child(
+        capture,
+        """
+        srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        srv.bind(("127.0.0.1", int(sys.argv[2])))
+        port = srv.getsockname()[1]
+        cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        cli.sendmsg([b"ping"], [], 0, ("127.0.0.1", port))
+        data, peer = srv.recvfrom(16)
+        srv.sendto(b"pong", peer)
+        cli.recvmsg(16)
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.bind(("127.0.0.1", int(sys.argv[3]))); tcp.listen(1)
+        tport = tcp.getsockname()[1]
+        c = socket.socket(); c.connect(("127.0.0.1", tport))
+        conn, _ = tcp.accept()
+        os.dup2(conn.fileno(), 1)
+        """,
+        tmp,
+        str(free_port(socket.SOCK_DGRAM)),
+        str(free_port(socket.SOCK_STREAM)),
+    )
+    [sendmsg] = child_docs(capture, child, "sendmsg")
+    assert sendmsg["event"]["params"]["msg"]["address"] == "127.0.0.1"
+    assert sendmsg["event"]["fd"]["proto"] == "udp"
+    [recvfrom] = child_docs(capture, child, "recvfrom")
+    assert recvfrom["event"]["params"]["addr"]["address"] == "127.0.0.1"
+    local = recvfrom["event"]["fd"]["local"]
+    assert local["address"] == "127.0.0.1" and local["port"] > 0
+    [recvmsg] = child_docs(capture, child, "recvmsg")
+    assert recvmsg["event"]["params"]["msg"]["port"] == local["port"]
+    [dup] = child_docs(capture, child, "dup2", lambda d: d["event"]["params"]["newfd"] == 1)
+    fd = dup["event"]["fd"]
+    assert fd["type"] == "ipv4" and fd["proto"] == "tcp"
+    assert fd["local"]["port"] > 0 and fd["remote"]["address"] == "127.0.0.1"
+    assert fd["name"] == f"127.0.0.1:{fd['local']['port']}->127.0.0.1:{fd['remote']['port']}"
+
+
+def test_setuid_reports_the_caller_before_the_change(capture: CaptureHarness, tmp: str) -> None:
+    child = run_child(
+        capture,
+        """
+        pid = os.fork()
+        if pid == 0:
+            os.setuid(65534)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        libc.syscall(452, -100, (d + "/x").encode(), 0o644, 0)  # fchmodat2: ENOENT
+        """,
+        tmp,
+    )
+    [doc] = child_docs(capture, child, "setuid", lambda d: d["event"]["params"]["uid"] == 65534)
+    assert doc["event"]["before"]["uid"] == 0 and doc["process"]["uid"] == 65534
+    [chmod2] = child_docs(capture, child, "fchmodat2")
+    assert chmod2["event"]["path"] == f"{tmp}/x" and chmod2["event"]["error"] == "ENOENT"
+
+
+def test_socket_opened_before_capture_is_described_from_proc(capture: CaptureHarness) -> None:
+    """A socket the capture never saw created (made before a fork, used by the child)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    since = capture.mark()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os,sys,time; os.dup2(int(sys.argv[1]), 1); time.sleep(0.5)",
+            str(listener.fileno()),
+        ],
+        pass_fds=(listener.fileno(),),
+    )
+    assert proc.wait(30) == 0
+    [dup] = child_docs(
+        capture, (proc.pid, since), "dup2", lambda d: d["event"]["params"]["newfd"] == 1
+    )
+    listener.close()
+    fd = dup["event"]["fd"]
+    assert fd["type"] == "ipv4" and fd["proto"] == "tcp" and fd["local"]["port"] == port
