@@ -98,6 +98,7 @@ class Run:
     drain_seconds: float = 0.0
     snapshot: dict[str, Any] = field(default_factory=dict)
     python_cpu_s: float = 0.0
+    opa_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -110,13 +111,21 @@ class Run:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+def opa_cpu_seconds(opa: ManagedOpa) -> float:
+    """CPU time (user + system) OPA has used: contention on a shared host does not inflate it."""
+    if opa.pid is None:
+        return 0.0
+    fields = Path(f"/proc/{opa.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def total_dropped(snapshot: dict[str, Any]) -> int:
     dropped = sum(sum(s["dropped"].values()) for s in snapshot["stages"].values())
     return dropped + int(snapshot["source"].get("queue_dropped", 0))
 
 
 async def run_pipeline(
-    url: str, config: PipelineConfig, feeder: Any, *, inflight: int
+    opa: ManagedOpa, config: PipelineConfig, feeder: Any, *, inflight: int
 ) -> tuple[Run, float]:
     """Run one pipeline while ``feeder(source)`` offers events; returns the run and feed end."""
     source = QueueSource(max_batches=4096)
@@ -131,11 +140,12 @@ async def run_pipeline(
                 alerts += 1
                 latencies.append(now - alert["input"]["bench_t0"])
 
-    client = OpaClient(OpaClientConfig(url=url, max_inflight=inflight, timeout_s=120))
+    client = OpaClient(OpaClientConfig(url=opa.url, max_inflight=inflight, timeout_s=120))
     async with client:
         pipeline = Pipeline(source, client, [CallbackSink(on_alerts)], config)
         started = time.perf_counter()
         cpu_started = time.process_time()
+        opa_started = opa_cpu_seconds(opa)
         task = asyncio.create_task(pipeline.run())
         events = await feeder(source)
         fed = time.perf_counter()
@@ -143,6 +153,7 @@ async def run_pipeline(
         snapshot = await task
         ended = time.perf_counter()
         cpu = time.process_time() - cpu_started
+        opa_cpu = opa_cpu_seconds(opa) - opa_started
     run = Run(
         events=events,
         seconds=ended - started,
@@ -152,6 +163,7 @@ async def run_pipeline(
         drain_seconds=ended - fed,
         snapshot=snapshot,
         python_cpu_s=cpu,
+        opa_cpu_s=opa_cpu,
     )
     return run, fed
 
@@ -209,14 +221,14 @@ def rate_config(inflight: int) -> PipelineConfig:
 
 
 async def sustained(
-    url: str, workload: Workload, start_rate: float, step_seconds: float, inflight: int
+    opa: ManagedOpa, workload: Workload, start_rate: float, step_seconds: float, inflight: int
 ) -> tuple[float, list[dict[str, Any]]]:
     """The highest offered rate that passes :func:`zero_loss`: x1.5 steps, then one bisection."""
     steps: list[dict[str, Any]] = []
 
     async def step(rate: float) -> bool:
         run, _ = await run_pipeline(
-            url, rate_config(inflight), at_rate(workload, rate, step_seconds), inflight=inflight
+            opa, rate_config(inflight), at_rate(workload, rate, step_seconds), inflight=inflight
         )
         ok = zero_loss(run, rate, step_seconds)
         steps.append(
@@ -253,7 +265,7 @@ def _ms(seconds: float | None) -> float | None:
 
 
 async def bench_policy_set(
-    label: str, url: str, args: argparse.Namespace, scale: float
+    label: str, opa: ManagedOpa, args: argparse.Namespace, scale: float
 ) -> dict[str, Any]:
     workload = Workload()
     print(f"[{label}] throughput, batched vs per event ({args.repeat} runs each)", flush=True)
@@ -262,14 +274,14 @@ async def bench_policy_set(
     for _ in range(args.repeat):
         # Interleaved, so a slow phase of the (shared) machine hits both alike.
         run, _ = await run_pipeline(
-            url,
+            opa,
             throughput_config(False, args.inflight),
             as_fast_as_possible(workload, int(args.batched_events * scale)),
             inflight=args.inflight,
         )
         batched_runs.append(run)
         run, _ = await run_pipeline(
-            url,
+            opa,
             throughput_config(True, args.inflight),
             as_fast_as_possible(workload, int(args.per_event_events * scale)),
             inflight=args.inflight,
@@ -278,7 +290,7 @@ async def bench_policy_set(
         print(f"    batched {batched_runs[-1].rate:.0f}/s, per event {run.rate:.0f}/s", flush=True)
     # The seed's way exactly: one request per event, each awaited before the next.
     sequential, _ = await run_pipeline(
-        url,
+        opa,
         throughput_config(True, 1),
         as_fast_as_possible(workload, int(args.per_event_events * scale / 2)),
         inflight=1,
@@ -289,7 +301,7 @@ async def bench_policy_set(
 
     print(f"[{label}] latency at {args.rate:.0f} events/s offered", flush=True)
     fixed, _ = await run_pipeline(
-        url,
+        opa,
         rate_config(args.inflight),
         at_rate(workload, args.rate, args.latency_seconds),
         inflight=args.inflight,
@@ -301,14 +313,14 @@ async def bench_policy_set(
     )
     print(f"[{label}] sustained zero-loss rate", flush=True)
     best, steps = await sustained(
-        url, workload, args.start_rate * scale, args.step_seconds, args.inflight
+        opa, workload, args.start_rate * scale, args.step_seconds, args.inflight
     )
     print(f"    sustained {best:.0f} events/s with zero loss", flush=True)
     low = best / 2 if best else 0
     at_half = None
     if low:
         half, _ = await run_pipeline(
-            url,
+            opa,
             rate_config(args.inflight),
             at_rate(workload, low, args.latency_seconds),
             inflight=args.inflight,
@@ -329,6 +341,21 @@ async def bench_policy_set(
             "per_event_runs_per_s": [round(r.rate, 1) for r in per_event_runs],
             "batched_python_cpu_us_per_event": round(
                 1e6 * batched.python_cpu_s / batched.events, 1
+            ),
+            "batched_opa_cpu_us_per_event": round(1e6 * batched.opa_cpu_s / batched.events, 1),
+            "per_event_opa_cpu_us_per_event": round(
+                1e6 * per_event.opa_cpu_s / per_event.events, 1
+            ),
+            # The same comparison in CPU time spent per event (robust to a busy shared host).
+            "cpu_speedup": round(
+                (per_event.python_cpu_s + per_event.opa_cpu_s)
+                / per_event.events
+                / ((batched.python_cpu_s + batched.opa_cpu_s) / batched.events),
+                1,
+            ),
+            # What 2 cores could carry if the pipeline and OPA had them to themselves.
+            "batched_cpu_bound_capacity_per_s": round(
+                (os.cpu_count() or 1) * batched.events / (batched.python_cpu_s + batched.opa_cpu_s)
             ),
             "per_event_python_cpu_us_per_event": round(
                 1e6 * per_event.python_cpu_s / per_event.events, 1
@@ -448,7 +475,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             if args.only and args.only not in label:
                 continue
             async with ManagedOpa(include_bundled=bundled, extra_policies=extra) as opa:
-                results["policy_sets"][label] = await bench_policy_set(label, opa.url, args, scale)
+                results["policy_sets"][label] = await bench_policy_set(label, opa, args, scale)
     return results
 
 
