@@ -1,0 +1,237 @@
+"""One real `bpfopa run` (kernel capture + managed OPA + bundled policies) for live rule tests.
+
+Actions run in child processes; the alerts that belong to an action are those whose process,
+parent or any recorded ancestor has the action's pid, so concurrent activity on the host
+(other test sessions, the readiness canaries) never counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bpfopa._paths import PROJECT_ROOT
+
+BPFOPA = PROJECT_ROOT / ".venv" / "bin" / "bpfopa"
+PYTHON = "/usr/bin/python3"  # comm "python3": one of Falco's interpreted binaries
+
+Alert = dict[str, Any]
+
+
+def is_drop(alert: Alert) -> bool:
+    """bpfopa's own alert that it lost syscall events."""
+    return alert.get("source") == "internal" and "drop" in str(alert.get("rule"))
+
+
+def process_pids(alert: Alert) -> set[int]:
+    """The pids an alert's process chain names: itself, its parent and its ancestors."""
+    if "input" not in alert:  # bpfopa's internal alerts (event drops, ...) have no process
+        return set()
+    process = alert["input"]["process"]
+    pids = {process.get("pid"), process.get("ppid")}
+    parent = process.get("parent") or {}
+    pids.add(parent.get("pid"))
+    pids.update(a.get("pid") for a in process.get("ancestors") or [])
+    return {p for p in pids if isinstance(p, int)}
+
+
+@dataclass
+class LiveRun:
+    """`bpfopa run --output-file`: alerts are read back from the JSONL file as they arrive."""
+
+    workdir: Path
+    out: Path = field(init=False)
+    proc: subprocess.Popen[str] = field(init=False)
+    _alerts: list[Alert] = field(init=False, default_factory=list)
+    _offset: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.out = self.workdir / "alerts.jsonl"
+        self.proc = subprocess.Popen(
+            [str(BPFOPA), "run", "--metrics-addr", "0", "--quiet", "--output-file", str(self.out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def alerts(self) -> list[Alert]:
+        """Every alert written so far (complete lines only)."""
+        if self.out.exists():
+            with self.out.open("rb") as f:
+                f.seek(self._offset)
+                chunk = f.read()
+            end = chunk.rfind(b"\n") + 1
+            for line in chunk[:end].splitlines():
+                if line.strip():
+                    self._alerts.append(json.loads(line))
+            self._offset += end
+        return self._alerts
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Ready once a canary (`cat /etc/shadow`) went all the way through to an alert."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bpfopa run exited early: {self.proc.stderr.read()}")  # type: ignore[union-attr]
+            canary = subprocess.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL, check=True)
+            del canary
+            seen = time.monotonic() + 1.0
+            while time.monotonic() < seen:
+                if any(a["rule"] == "Read sensitive file untrusted" for a in self.alerts()):
+                    return
+                time.sleep(0.05)
+        raise AssertionError("bpfopa run never alerted on the canary")
+
+    def alerts_for(
+        self, pid: int, expected: set[str], timeout: float = 8.0, settle: float = 0.6
+    ) -> list[Alert]:
+        """Alerts of `pid`'s process tree: waits until every expected title arrived (at most
+        `timeout`), then `settle` seconds more so that unexpected extra alerts show too."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            mine = [a for a in self.alerts() if pid in process_pids(a)]
+            if expected <= {a["rule"] for a in mine}:
+                break
+            time.sleep(0.05)
+        time.sleep(settle)
+        return [a for a in self.alerts() if pid in process_pids(a)]
+
+    def check(
+        self, action: Callable[[], int], expected: set[str], attempts: int = 3
+    ) -> tuple[int, list[Alert], list[Alert]]:
+        """Run `action` (returns the pid to follow) and collect its alerts. When expected
+        alerts are missing AND bpfopa reported lost events meanwhile (its internal drop alert;
+        the host is shared with other busy sessions), the run could not see the action, so it
+        is repeated. Returns (pid, its alerts, the drop alerts of the last attempt)."""
+        for _ in range(attempts):
+            mark = len(self.alerts())
+            pid = action()
+            alerts = self.alerts_for(pid, expected)
+            drops = [a for a in self.alerts()[mark:] if is_drop(a)]
+            if expected <= {a["rule"] for a in alerts} or not drops:
+                break
+        return pid, alerts, drops
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return self.proc.returncode, err
+
+
+def run_action(
+    argv: Sequence[str],
+    *,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+    timeout: float = 20.0,
+) -> int:
+    """Run one action to completion; returns its pid."""
+    proc = subprocess.Popen(
+        list(argv),
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, err = proc.communicate(timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{argv!r} exited {proc.returncode}: {err.decode(errors='replace')}")
+    return proc.pid
+
+
+def python_action(code: str, *args: str, **kwargs: Any) -> int:
+    """`python3 -I -S -c code args...`: a process doing exactly the syscalls the code does."""
+    return run_action([PYTHON, "-I", "-S", "-c", code, *args], **kwargs)
+
+
+def named_copy(directory: Path, name: str, source: str = "/bin/true") -> Path:
+    """A copy of `source` under `name`: the kernel names the process after the file."""
+    target = directory / name
+    shutil.copy(source, target)
+    target.chmod(0o755)
+    return target
+
+
+def unique(prefix: str = "bpfopa-test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@contextlib.contextmanager
+def removed_after(*paths: Path) -> Iterator[None]:
+    """Remove files/directories the test creates outside its temp dir, even on failure."""
+    try:
+        yield
+    finally:
+        for path in paths:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+
+def cgroup2_root() -> str | None:
+    from bpfopa.state import cgroup2_mount
+
+    return cgroup2_mount()
+
+
+@contextlib.contextmanager
+def docker_cgroup(root: str) -> Iterator[Path]:
+    """A cgroup v2 directory laid out like Docker's (`<root>/docker/<64 hex>`), removed after."""
+    parent = Path(root) / "docker"
+    made_parent = not parent.exists()
+    full_id = uuid.uuid4().hex + uuid.uuid4().hex
+    path = parent / full_id
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        for directory in (path, parent) if made_parent else (path,):
+            for _ in range(50):  # the last member may still be exiting
+                try:
+                    directory.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+
+def in_cgroup(cgroup: Path, argv: Sequence[str]) -> list[str]:
+    """argv that first moves itself into `cgroup`, then execs `argv` (same pid)."""
+    script = f'echo $$ > {cgroup}/cgroup.procs && exec "$@"'
+    return ["/bin/sh", "-c", script, "sh", *argv]
+
+
+def host_has_default_route() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("198.51.100.1", 9))  # UDP connect: route lookup only, no packet sent
+    except OSError:
+        return False
+    return True
+
+
+def env_with(**extra: str) -> dict[str, str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env.update(extra)
+    return env

