@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,7 @@ class LiveRun:
         raise AssertionError("bpfopa run never alerted on the canary")
 
     def alerts_for(
-        self, pid: int, expected: set[str], timeout: float = 8.0, settle: float = 0.6
+        self, pid: int, expected: set[str], timeout: float = 8.0, settle: float = 0.4
     ) -> list[Alert]:
         """Alerts of `pid`'s process tree: waits until every expected title arrived (at most
         `timeout`), then `settle` seconds more so that unexpected extra alerts show too."""
@@ -120,6 +121,11 @@ class LiveRun:
             drops = [a for a in self.alerts()[mark:] if is_drop(a)]
             if expected <= {a["rule"] for a in alerts} or not drops:
                 break
+            warnings.warn(
+                f"bpfopa lost events while pid {pid} ran ({drops[-1].get('output')}); "
+                "repeating the action",
+                stacklevel=2,
+            )
         return pid, alerts, drops
 
     def stop(self) -> tuple[int, str]:

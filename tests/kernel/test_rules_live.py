@@ -560,6 +560,47 @@ def test_disallowed_ssh_connection_non_standard_port(live: LiveRun, tmp_path: Pa
     )
 
 
+_UDP_RECEIVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(10)
+print(s.getsockname()[1], flush=True)
+data, peer = s.recvfrom(100)
+print(peer[0], flush=True)
+"""
+
+
+def _host_address() -> str:
+    """This host's address on its default route (the source it would use for ROUTABLE_PEER)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect((ROUTABLE_PEER, 9))
+        return str(s.getsockname()[0])
+
+
+def test_interpreted_procs_inbound_network_activity(live: LiveRun) -> None:
+    _require_route()
+    source = _host_address()
+    require(not source.startswith("127."), "the default route's source address is a loopback one")
+
+    def action() -> int:
+        # A python UDP service on 127.0.0.1 receives a datagram whose source is the host's
+        # routable address (sent over loopback: nothing leaves the host).
+        receiver = subprocess.Popen(
+            [PYTHON, "-I", "-S", "-c", _UDP_RECEIVER], stdout=subprocess.PIPE, text=True
+        )
+        assert receiver.stdout is not None
+        port = int(receiver.stdout.readline())
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            sender.bind((source, 0))
+            sender.sendto(b"ping", ("127.0.0.1", port))
+        assert receiver.stdout.readline().strip() == source
+        assert receiver.wait(10) == 0
+        return receiver.pid
+
+    assert_exactly(live, action, {"Interpreted procs inbound network activity"})
+
+
 # --- containers (a cgroup laid out like Docker's) ------------------------------------------
 
 
