@@ -6,11 +6,17 @@
 The mix follows what a busy host sends (mostly opens, then execs and network calls) and about
 one document in twenty violates some rule, so the benchmark measures both the cheap
 "nothing matches" path and alert construction. Documents follow docs/event-schema.md.
+
+Every document is distinct, as on a real host (timestamps, thread and process ids, returned
+fds differ): OPA memoizes function calls by their arguments, so a batch of a few dozen
+repeated documents would measure the cache, not the rules. ``--repeated`` gives the earlier
+input (35 distinct documents repeated) to compare with older measurements.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import random
 from collections.abc import Callable
@@ -158,13 +164,36 @@ _VIOLATIONS: list[Callable[[], Doc]] = [
 ]
 
 
-def generate(count: int, seed: int = 1, violation_rate: float = 0.05) -> Doc:
-    """A reproducible batch ``{"events": [...]}`` of ``count`` documents."""
+def _make_distinct(doc: Doc, index: int) -> Doc:
+    """The document as the index-th event of a stream: its own time, ids and fd."""
+    doc = copy.deepcopy(doc)
+    event, process = doc["event"], doc["process"]
+    ns = 17_000 + index * 20_011
+    event["ts"] = 123456789012 + ns
+    event["time"] = f"2026-11-28T09:30:00.{ns % 1_000_000_000:09d}Z"
+    pid = 2000 + index * 37 % 30000
+    event["tid"] = process["tid"] = pid
+    process["pid"] = pid
+    if event["name"] == "openat":
+        event["ret"] = 3 + index % 60
+    return doc
+
+
+def generate(
+    count: int, seed: int = 1, violation_rate: float = 0.05, *, distinct: bool = True
+) -> Doc:
+    """A reproducible batch ``{"events": [...]}`` of ``count`` documents.
+
+    ``distinct=False`` repeats the few templates verbatim (the input before distinct
+    documents were introduced); the mix of syscalls and violations is the same either way.
+    """
     rng = random.Random(seed)
     events = [
         rng.choice(_VIOLATIONS)() if rng.random() < violation_rate else _harmless(rng)
         for _ in range(count)
     ]
+    if distinct:
+        events = [_make_distinct(doc, i) for i, doc in enumerate(events)]
     return {"events": events}
 
 
@@ -173,8 +202,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("policy_input.json"))
+    parser.add_argument(
+        "--repeated",
+        action="store_true",
+        help="repeat 35 template documents verbatim (the older, cache-friendly input)",
+    )
     args = parser.parse_args()
-    args.out.write_text(json.dumps(generate(args.count, args.seed)))
+    args.out.write_text(json.dumps(generate(args.count, args.seed, distinct=not args.repeated)))
     print(f"wrote {args.count} documents to {args.out}")
 
 

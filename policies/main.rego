@@ -1,11 +1,13 @@
 # METADATA
 # title: bpfopa batched entrypoint
 # description: >-
-#   Evaluates every rule in data.bpfopa.rules over a batch {"events": [doc, ...]}. Rules are
-#   indexed once by the syscalls they declare in their METADATA (custom.syscalls); each event
-#   is looked up by its syscall name and evaluated only by the rules that declared it, so the
-#   cost follows the number of (event, interested rule) pairs, not events x rules. Alerts
-#   carry the event's index in input.events.
+#   Evaluates every rule in data.bpfopa.rules over a batch {"events": [doc, ...]}. Each rule
+#   package's batch_alerts visits only the documents of the syscalls it declares
+#   (custom.syscalls), through the shared index data.bpfopa.lib.events.by_syscall,
+#   so the cost follows the number of (event, interested rule) pairs, not events x rules,
+#   and no rule is evaluated per event under `with input as doc`. Alerts carry the event's
+#   index in input.events; disabled rules are not evaluated and user exceptions are applied
+#   here.
 # entrypoint: true
 package bpfopa.main
 
@@ -32,22 +34,14 @@ _rules[id] := names if {
 	not exceptions.disabled(id, _exceptions)
 }
 
-# The index: syscall name -> ids of the rules that declared it. Built once per query from
-# the rules' METADATA; each event then costs one lookup by its name and is handed only to
-# the rules interested in that syscall.
-_rules_by_syscall := {name: {id | some id, names in _rules; name in names} | some name in syscalls}
-
+# Each enabled rule is evaluated once per batch: its batch_alerts are [index, alert] pairs.
+# (Evaluating rules per event under `with input as doc` cost ~300 µs per event: a `with`
+# scope drops OPA's caches, so every constant a rule used was rebuilt for each event.)
 alerts contains object.union(alert, {"index": i}) if {
-	some i, doc in input.events
-	ids := _rules_by_syscall[doc.event.name]
-
-	# One `with` per event: it resets OPA's caches, so it is not repeated per rule.
-	found := _evaluate(ids) with input as doc
-	some alert in found
-	not exceptions.excepted(alert.id, doc, _exceptions)
+	some id, _ in _rules
+	some [i, alert] in data.bpfopa.rules[id].batch_alerts
+	not exceptions.excepted(id, input.events[i], _exceptions)
 }
-
-_evaluate(ids) := {alert | some id in ids; some alert in data.bpfopa.rules[id].alerts}
 
 # Every syscall some rule needs: the capture attaches exactly these.
 syscalls contains name if {

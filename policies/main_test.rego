@@ -1,5 +1,6 @@
 package bpfopa.main_test
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.testing
 import data.bpfopa.main
 
@@ -112,4 +113,25 @@ test_malformed_exception_data_is_ignored if {
 	every exc in [[1, 2], "all", {"disabled_rules": "run_shell_untrusted", "global": {"a": 1}, "rules": []}] {
 		count(main.alerts) == 2 with input as _batch with data.bpfopa.exceptions as exc
 	}
+}
+
+# main finds rules through data.bpfopa.rules[id].syscalls and evaluates their batch_alerts:
+# a rule package without batch_alerts would be listed but never alert.
+test_every_rule_has_batch_alerts if {
+	ids := {id | some id; data.bpfopa.rules[id].syscalls}
+	count(ids) == 55
+	every id in ids {
+		is_set(data.bpfopa.rules[id].batch_alerts) with input as {"events": []}
+	}
+}
+
+# The index hands each rule exactly the documents of its syscalls, in batch order.
+test_events_by_syscall if {
+	batch := {"events": [_harmless, _shell_below_nginx, _shadow_read, {"event": {"name": 7}}, {}]}
+	events.by_syscall == {"openat": [0, 2], "execve": [1], 7: [3]} with input as batch
+}
+
+test_rule_sees_only_its_syscalls if {
+	renamed := json.patch(_shadow_read, [{"op": "replace", "path": "/event/name", "value": "execve"}])
+	count(main.alerts) == 0 with input as {"events": [renamed]}
 }

@@ -15,15 +15,20 @@ rule_annotations(chain) := ann if {
 # The syscall names a rule declares in its METADATA custom.syscalls.
 syscalls(chain) := {name | some name in rule_annotations(chain).custom.syscalls}
 
-alert(chain, doc, message) := {
+# The fields every alert of a rule shares, from its package METADATA. Rules keep this in a
+# rule of their own (`_metadata`) that does not depend on the document, so OPA computes it
+# once per query.
+metadata(chain) := {
 	"rule": ann.title,
 	"id": ann.custom.id,
 	"priority": ann.custom.priority,
 	"tags": ann.custom.tags,
-	"output": one_line(concat(" ", [message, context(doc)])),
 } if {
 	ann := rule_annotations(chain)
 }
+
+# One alert: the rule's metadata plus a one-line output.
+alert(metadata, doc, message) := object.union(metadata, {"output": one_line(concat(" ", [message, context(doc)]))})
 
 # Event data is attacker-controlled: control characters must not split the line.
 one_line(text) := regex.replace(text, `[\x00-\x1f\x7f]`, " ")

@@ -10,18 +10,32 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.read_ssh_information
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	_reads(input)
-	_ssh_path(input.event.path)
-	not input.process.name in lists.ssh_binaries
-	msg := sprintf("ssh-related file/directory read by non-ssh program (file=%s)", [input.event.path])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	_reads(doc)
+	_ssh_path(doc.event.path)
+	not doc.process.name in lists.ssh_binaries
+	msg := sprintf("ssh-related file/directory read by non-ssh program (file=%s)", [doc.event.path])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _reads(doc) if macros.open_read(doc)

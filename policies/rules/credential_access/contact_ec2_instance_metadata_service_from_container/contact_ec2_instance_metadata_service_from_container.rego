@@ -10,16 +10,30 @@
 #   syscalls: [connect, sendto, sendmsg]
 package bpfopa.rules.contact_ec2_instance_metadata_service_from_container
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.outbound(input)
-	macros.remote(input).address == lists.cloud_metadata_address
-	macros.container(input)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.outbound(doc)
+	macros.remote(doc).address == lists.cloud_metadata_address
+	macros.container(doc)
 	msg := "Outbound connection to EC2 instance metadata service"
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

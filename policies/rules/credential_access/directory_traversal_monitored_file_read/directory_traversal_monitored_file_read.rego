@@ -11,20 +11,34 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.directory_traversal_monitored_file_read
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	_reads_or_probes(input)
-	_monitored(input.event.path)
-	raw := macros.raw_path(input)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	_reads_or_probes(doc)
+	_monitored(doc.event.path)
+	raw := macros.raw_path(doc)
 	regex.match(`\.\./.*\.\./`, raw)
-	not macros.pname(input) in lists.shell_binaries
-	msg := sprintf("Read monitored file via directory traversal (file=%s fileraw=%s)", [input.event.path, raw])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	not macros.pname(doc) in lists.shell_binaries
+	msg := sprintf("Read monitored file via directory traversal (file=%s fileraw=%s)", [doc.event.path, raw])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _reads_or_probes(doc) if macros.open_read(doc)

@@ -11,20 +11,34 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.read_sensitive_file_trusted_after_startup
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.sensitive_file(input.event.path)
-	input.process.name in _server_procs
-	macros.open_read(input)
-	input.process.name != "sshd"
-	macros.proc_duration_ns(input) > _new_process_ns
-	msg := sprintf("Sensitive file opened for reading by trusted program after startup (file=%s)", [input.event.path])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.sensitive_file(doc.event.path)
+	doc.process.name in _server_procs
+	macros.open_read(doc)
+	doc.process.name != "sshd"
+	macros.proc_duration_ns(doc) > _new_process_ns
+	msg := sprintf("Sensitive file opened for reading by trusted program after startup (file=%s)", [doc.event.path])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 # Falco's proc_is_new: younger than 5 seconds.

@@ -11,20 +11,34 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.read_sensitive_file_untrusted
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.sensitive_file(input.event.path)
-	macros.open_read(input)
-	macros.proc_name_exists(input)
-	not input.process.name in _trusted_readers
-	not _known_reader(input)
-	msg := sprintf("Sensitive file opened for reading by non-trusted program (file=%s gparent=%s)", [input.event.path, object.get(input.process, ["ancestors", 0, "name"], "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.sensitive_file(doc.event.path)
+	macros.open_read(doc)
+	macros.proc_name_exists(doc)
+	not doc.process.name in _trusted_readers
+	not _known_reader(doc)
+	msg := sprintf("Sensitive file opened for reading by non-trusted program (file=%s gparent=%s)", [doc.event.path, object.get(doc.process, ["ancestors", 0, "name"], "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _trusted_readers := union({

@@ -10,18 +10,32 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.clear_log_activities
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	_log_file(input.event.path)
-	macros.open_write(input)
-	macros.flag_set(input, macros.o_trunc, "O_TRUNC")
-	msg := sprintf("Log files were tampered (file=%s)", [input.event.path])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	_log_file(doc.event.path)
+	macros.open_write(doc)
+	macros.flag_set(doc, macros.o_trunc, "O_TRUNC")
+	msg := sprintf("Log files were tampered (file=%s)", [doc.event.path])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _log_file(path) if macros.dirname(path) in lists.log_directories

@@ -10,17 +10,31 @@
 #   syscalls: [open, openat, openat2, rename, renameat, renameat2, mkdir, mkdirat]
 package bpfopa.rules.create_hidden_files_or_directories
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	_creates_hidden(input)
-	not macros.exe_running_docker_save(input)
-	msg := sprintf("Hidden file or directory created (file=%s newpath=%s)", [object.get(input.event, "path", "<NA>"), object.get(input.event, ["paths", "newname"], "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	_creates_hidden(doc)
+	not macros.exe_running_docker_save(doc)
+	msg := sprintf("Hidden file or directory created (file=%s newpath=%s)", [object.get(doc.event, "path", "<NA>"), object.get(doc.event, ["paths", "newname"], "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _creates_hidden(doc) if {

@@ -9,18 +9,32 @@
 #   syscalls: [open, openat, openat2, rename, renameat, renameat2, rmdir, unlink, unlinkat]
 package bpfopa.rules.delete_or_rename_shell_history
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	_touches_history(input)
-	not _below_var_lib_docker(input)
-	not input.process.name in lists.docker_binaries
-	msg := sprintf("Shell history deleted or renamed (file=%s)", [object.get(input.event, "path", "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	_touches_history(doc)
+	not _below_var_lib_docker(doc)
+	not doc.process.name in lists.docker_binaries
+	msg := sprintf("Shell history deleted or renamed (file=%s)", [object.get(doc.event, "path", "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _history_file(path) if {

@@ -10,14 +10,28 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.fileless_execution_via_memfd_create
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	startswith(input.process.exe, "/memfd:")
-	macros.spawned_process(input)
-	msg := sprintf("Fileless execution via memfd_create (exe=%s)", [input.process.exe])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	startswith(doc.process.exe, "/memfd:")
+	macros.spawned_process(doc)
+	msg := sprintf("Fileless execution via memfd_create (exe=%s)", [doc.process.exe])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

@@ -10,17 +10,31 @@
 #   syscalls: [rename, renameat, renameat2, rmdir, unlink, unlinkat]
 package bpfopa.rules.modify_binary_dirs
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.event.name in macros.modify_syscalls
-	paths := [path | some path in macros.event_paths(input); macros.below_bin_dir(path)]
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.event.name in macros.modify_syscalls
+	paths := [path | some path in macros.event_paths(doc); macros.below_bin_dir(path)]
 	count(paths) > 0
-	not macros.package_mgmt_procs(input)
-	not macros.exe_running_docker_save(input)
+	not macros.package_mgmt_procs(doc)
+	not macros.exe_running_docker_save(doc)
 	msg := sprintf("File below known binary directory renamed/removed (files=%s)", [concat(",", paths)])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

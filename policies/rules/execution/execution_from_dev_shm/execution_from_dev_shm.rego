@@ -11,16 +11,30 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.execution_from_dev_shm
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.spawned_process(input)
-	_from_dev_shm(input)
-	msg := sprintf("File execution detected from /dev/shm (exe=%s cwd=%s)", [input.process.exe, object.get(input.process, "cwd", "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.spawned_process(doc)
+	_from_dev_shm(doc)
+	msg := sprintf("File execution detected from /dev/shm (exe=%s cwd=%s)", [doc.process.exe, object.get(doc.process, "cwd", "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _from_dev_shm(doc) if startswith(doc.process.exe, "/dev/shm/")

@@ -10,15 +10,29 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.netcat_remote_code_execution_in_container
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.spawned_process(input)
-	macros.container(input)
-	macros.netcat_remote_exec(input)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.spawned_process(doc)
+	macros.container(doc)
+	macros.netcat_remote_exec(doc)
 	msg := "Netcat runs inside container that allows remote code execution"
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

@@ -10,17 +10,31 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.program_run_with_disallowed_http_proxy_env
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.process.name in lists.http_proxy_binaries
-	macros.spawned_process(input)
-	proxies := [entry | some entry in input.process.env; contains(upper(entry), "HTTP_PROXY")]
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.process.name in lists.http_proxy_binaries
+	macros.spawned_process(doc)
+	proxies := [entry | some entry in doc.process.env; contains(upper(entry), "HTTP_PROXY")]
 	count(proxies) > 0
 	msg := sprintf("Program run with disallowed HTTP_PROXY environment variable (env=%s)", [concat(" ", proxies)])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

@@ -11,23 +11,37 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.run_shell_untrusted
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.process.name in lists.shell_binaries
-	macros.spawned_process(input)
-	is_string(input.process.parent.name)
-	_protected_shell_spawner(input)
-	not macros.pname(input) in lists.shell_spawn_allowed_parents
-	not input.process.cmdline in lists.known_shell_spawn_cmdlines
-	not _known_script(input)
-	not _run_by_package_mgmt(input)
-	msg := sprintf("Shell spawned by untrusted binary (parent_exe=%s pcmdline=%s)", [input.process.parent.exe, input.process.parent.cmdline])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.process.name in lists.shell_binaries
+	macros.spawned_process(doc)
+	is_string(doc.process.parent.name)
+	_protected_shell_spawner(doc)
+	not macros.pname(doc) in lists.shell_spawn_allowed_parents
+	not doc.process.cmdline in lists.known_shell_spawn_cmdlines
+	not _known_script(doc)
+	not _run_by_package_mgmt(doc)
+	msg := sprintf("Shell spawned by untrusted binary (parent_exe=%s pcmdline=%s)", [doc.process.parent.exe, doc.process.parent.cmdline])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _protected_shell_spawner(doc) if {

@@ -10,16 +10,30 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.system_user_interactive
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.spawned_process(input)
-	input.process.user in lists.system_users
-	macros.interactive(input)
-	msg := sprintf("System user ran an interactive command (user=%s)", [input.process.user])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.spawned_process(doc)
+	doc.process.user in lists.system_users
+	macros.interactive(doc)
+	msg := sprintf("System user ran an interactive command (user=%s)", [doc.process.user])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

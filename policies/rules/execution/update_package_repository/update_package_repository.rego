@@ -10,19 +10,33 @@
 #   syscalls: [open, openat, openat2, rename, renameat, renameat2]
 package bpfopa.rules.update_package_repository
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	_updates_repository(input)
-	not macros.package_mgmt_procs(input)
-	not macros.package_mgmt_ancestor_procs(input)
-	not macros.exe_running_docker_save(input)
-	msg := sprintf("Repository files get updated (file=%s newpath=%s)", [object.get(input.event, "path", "<NA>"), object.get(input.event, ["paths", "newname"], "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	_updates_repository(doc)
+	not macros.package_mgmt_procs(doc)
+	not macros.package_mgmt_ancestor_procs(doc)
+	not macros.exe_running_docker_save(doc)
+	msg := sprintf("Repository files get updated (file=%s newpath=%s)", [object.get(doc.event, "path", "<NA>"), object.get(doc.event, ["paths", "newname"], "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _updates_repository(doc) if {

@@ -10,15 +10,29 @@
 #   syscalls: [accept, accept4, listen, recvfrom, recvmsg]
 package bpfopa.rules.interpreted_procs_inbound_network_activity
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.process.name in lists.interpreted_binaries
-	macros.inbound(input)
-	msg := sprintf("Interpreted program received/listened for network traffic (connection=%s)", [object.get(input.event, ["fd", "name"], "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.process.name in lists.interpreted_binaries
+	macros.inbound(doc)
+	msg := sprintf("Interpreted program received/listened for network traffic (connection=%s)", [object.get(doc.event, ["fd", "name"], "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

@@ -10,20 +10,34 @@
 #   syscalls: [connect, sendto, sendmsg]
 package bpfopa.rules.detect_outbound_connections_to_common_miner_pool_ports
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.event.name in {"connect", "sendto", "sendmsg"}
-	peer := macros.remote(input)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.event.name in {"connect", "sendto", "sendmsg"}
+	peer := macros.remote(doc)
 	not macros.private_address(peer.address)
 	peer.address != "127.0.0.1"
 	_miner_pool(peer.name, peer.port)
 	msg := sprintf("Outbound connection to IP/Port flagged by https://cryptoioc.ch (ip=%s port=%d name=%s)", [peer.address, peer.port, peer.name])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _miner_pool(name, 443) if name in lists.https_miner_domains

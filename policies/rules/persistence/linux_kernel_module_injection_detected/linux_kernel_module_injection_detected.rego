@@ -10,15 +10,29 @@
 #   syscalls: [init_module, finit_module]
 package bpfopa.rules.linux_kernel_module_injection_detected
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.event.name in {"init_module", "finit_module"}
-	macros.container(input)
-	macros.has_capability(input, "CAP_SYS_MODULE")
-	msg := sprintf("Linux Kernel Module injection from container (module=%s res=%d)", [macros.args_string(input), input.event.ret])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.event.name in {"init_module", "finit_module"}
+	macros.container(doc)
+	macros.has_capability(doc, "CAP_SYS_MODULE")
+	msg := sprintf("Linux Kernel Module injection from container (module=%s res=%d)", [macros.args_string(doc), doc.event.ret])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

@@ -10,18 +10,32 @@
 #   syscalls: [accept, accept4, listen, connect]
 package bpfopa.rules.unexpected_k8s_nodeport_connection
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.inbound_outbound(input)
-	macros.container(input)
-	port := macros.server_port(input)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.inbound_outbound(doc)
+	macros.container(doc)
+	port := macros.server_port(doc)
 	port >= lists.nodeport_range.min
 	port <= lists.nodeport_range.max
-	msg := sprintf("Unexpected K8s NodePort Connection (connection=%s port=%d)", [object.get(input.event, ["fd", "name"], "<NA>"), port])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+	msg := sprintf("Unexpected K8s NodePort Connection (connection=%s port=%d)", [object.get(doc.event, ["fd", "name"], "<NA>"), port])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }

@@ -11,22 +11,36 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.user_mgmt_binaries
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.process.name in lists.user_mgmt_binaries
-	macros.spawned_process(input)
-	not input.process.name in {"su", "sudo", "lastlog", "nologin", "unix_chkpwd"}
-	not macros.container(input)
-	not macros.pname(input) in (lists.cron_binaries | {"systemd", "systemd.postins", "udev.postinst", "run-parts"})
-	not _read_only(input.process.cmdline)
-	not _run_by_manager(input)
-	msg := sprintf("User management binary command run outside of container (gparent=%s)", [object.get(input.process, ["ancestors", 0, "name"], "<NA>")])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.process.name in lists.user_mgmt_binaries
+	macros.spawned_process(doc)
+	not doc.process.name in {"su", "sudo", "lastlog", "nologin", "unix_chkpwd"}
+	not macros.container(doc)
+	not macros.pname(doc) in (lists.cron_binaries | {"systemd", "systemd.postins", "udev.postinst", "run-parts"})
+	not _read_only(doc.process.cmdline)
+	not _run_by_manager(doc)
+	msg := sprintf("User management binary command run outside of container (gparent=%s)", [object.get(doc.process, ["ancestors", 0, "name"], "<NA>")])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _read_only(cmdline) if {

@@ -10,22 +10,36 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.write_below_monitored_dir
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	macros.open_write(input)
-	_monitored_dir(input)
-	not macros.package_mgmt_procs(input)
-	not macros.exe_running_docker_save(input)
-	not macros.python_running_get_pip(input)
-	not macros.python_running_ms_oms(input)
-	not _known_ssh_writer(input)
-	msg := sprintf("File below a monitored directory opened for writing (file=%s)", [input.event.path])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	macros.open_write(doc)
+	_monitored_dir(doc)
+	not macros.package_mgmt_procs(doc)
+	not macros.exe_running_docker_save(doc)
+	not macros.python_running_get_pip(doc)
+	not macros.python_running_ms_oms(doc)
+	not _known_ssh_writer(doc)
+	msg := sprintf("File below a monitored directory opened for writing (file=%s)", [doc.event.path])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _monitored_dir(doc) if {

@@ -10,20 +10,34 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.write_below_rpm_database
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	startswith(input.event.path, "/var/lib/rpm")
-	macros.open_write(input)
-	not input.process.name in _rpm_procs
-	not _known_python(input)
-	not macros.exe_running_docker_save(input)
-	msg := sprintf("rpm database opened for writing by a non-rpm program (file=%s)", [input.event.path])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	startswith(doc.event.path, "/var/lib/rpm")
+	macros.open_write(doc)
+	not doc.process.name in _rpm_procs
+	not _known_python(doc)
+	not macros.exe_running_docker_save(doc)
+	msg := sprintf("rpm database opened for writing by a non-rpm program (file=%s)", [doc.event.path])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _rpm_procs := union({lists.rpm_binaries, lists.openscap_rpm_binaries, {"salt-call", "salt-minion"}})

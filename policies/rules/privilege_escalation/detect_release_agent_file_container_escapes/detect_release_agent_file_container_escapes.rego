@@ -10,19 +10,33 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.detect_release_agent_file_container_escapes
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	endswith(input.event.path, "release_agent")
-	macros.open_write(input)
-	macros.container(input)
-	_root_or_dac_override(input)
-	macros.has_capability(input, "CAP_SYS_ADMIN")
-	msg := sprintf("Detect an attempt to exploit a container escape using release_agent file (file=%s)", [input.event.path])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	endswith(doc.event.path, "release_agent")
+	macros.open_write(doc)
+	macros.container(doc)
+	_root_or_dac_override(doc)
+	macros.has_capability(doc, "CAP_SYS_ADMIN")
+	msg := sprintf("Detect an attempt to exploit a container escape using release_agent file (file=%s)", [doc.event.path])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _root_or_dac_override(doc) if doc.process.uid == 0

@@ -10,21 +10,35 @@
 #   syscalls: [setuid]
 package bpfopa.rules.non_sudo_setuid
 
+import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
 syscalls := result.syscalls(rego.metadata.chain())
 
-alerts contains alert if {
-	input.event.name == "setuid"
-	_known_user(input)
-	not _root(input.process)
-	input.event.params.uid != input.process.uid
-	not input.process.name in _setuid_programs
-	not startswith(input.process.name, "runc:")
-	msg := sprintf("Unexpected setuid call by non-sudo, non-root program (arg_uid=%v)", [input.event.params.uid])
-	alert := result.alert(rego.metadata.chain(), input, msg)
+# rule, id, priority and tags of every alert of this rule, once per query.
+_metadata := result.metadata(rego.metadata.chain())
+
+# [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
+# flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
+batch_alerts contains [i, alert] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.event.name == "setuid"
+	_known_user(doc)
+	not _root(doc.process)
+	doc.event.params.uid != doc.process.uid
+	not doc.process.name in _setuid_programs
+	not startswith(doc.process.name, "runc:")
+	msg := sprintf("Unexpected setuid call by non-sudo, non-root program (arg_uid=%v)", [doc.event.params.uid])
+	alert := result.alert(_metadata, doc, msg)
+}
+
+# The alerts for `input` as ONE document (rule tests, `opa eval -I`).
+alerts := {alert | some [_, alert] in found} if {
+	found := batch_alerts with input as {"events": [input]}
 }
 
 _setuid_programs := union({
