@@ -413,7 +413,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.set_xticks(range(len(sets)), sets)
     ax.set_yscale("log")
     ax.set_ylabel("events/s end to end (log)")
-    ax.set_title("Throughput, 4 requests in flight")
+    ax.set_title("Throughput end to end (label: batched vs 4 in flight)")
     ax.legend()
     ax = axes[1]
     for name in sets:
