@@ -232,7 +232,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             source_aclose = getattr(source, "aclose", None)
             if source_aclose is not None:  # the live source releases its probes here
                 stack.push_async_callback(source_aclose)
-        except (OpaBinaryError, PolicyEngineError, OSError) as exc:
+        except (OpaBinaryError, PolicyEngineError, OSError, ValueError) as exc:
             print(f"{prog}: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except BpfopaError as exc:

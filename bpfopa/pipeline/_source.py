@@ -77,13 +77,26 @@ class ReplaySource:
     replayed in full.
     """
 
-    def __init__(self, path: Path, chunk_size: int = 1000, max_logged_errors: int = 20) -> None:
+    def __init__(
+        self,
+        path: Path,
+        chunk_size: int = 1000,
+        max_logged_errors: int = 20,
+        max_line_bytes: int = 16 << 20,
+    ) -> None:
         self.path = path
+        self.max_line_bytes = max_line_bytes
         self.chunk_size = chunk_size
         self.max_logged_errors = max_logged_errors
         self._file: IO[bytes] | None = None
         self._stopping = False
-        self._counters = {"lines": 0, "events": 0, "decode_errors": 0, "blank_lines": 0}
+        self._counters = {
+            "lines": 0,
+            "events": 0,
+            "decode_errors": 0,
+            "blank_lines": 0,
+            "oversized_lines": 0,
+        }
 
     async def start(self) -> None:
         self._file = await asyncio.to_thread(self.path.open, "rb")
@@ -100,21 +113,32 @@ class ReplaySource:
     def select_syscalls(self, names: Collection[str]) -> None:
         return None
 
-    def _read_chunk(self) -> list[bytes]:
+    def _read_chunk(self) -> list[bytes | None]:
+        """Up to ``chunk_size`` lines; None stands for a line over ``max_line_bytes``."""
         assert self._file is not None
-        lines: list[bytes] = []
+        lines: list[bytes | None] = []
         for _ in range(self.chunk_size):
-            line = self._file.readline()
+            line = self._file.readline(self.max_line_bytes + 1)
             if not line:
                 break
+            if len(line) > self.max_line_bytes and not line.endswith(b"\n"):
+                # Never hold a runaway line in memory: skip to its end, count it.
+                while (rest := self._file.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                lines.append(None)
+                continue
             lines.append(line)
         return lines
 
-    def _parse(self, lines: Iterable[bytes]) -> list[dict[str, Any]]:
+    def _parse(self, lines: Iterable[bytes | None]) -> list[dict[str, Any]]:
         docs: list[dict[str, Any]] = []
         counters = self._counters
         for line in lines:
             counters["lines"] += 1
+            if line is None:
+                counters["oversized_lines"] += 1
+                self._bad_line(f"longer than {self.max_line_bytes} bytes")
+                continue
             if not line.strip():
                 counters["blank_lines"] += 1
                 continue
