@@ -27,10 +27,10 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	_reads_or_probes(doc)
 	_monitored(doc.event.path)
 	raw := macros.raw_path(doc)
 	regex.match(`\.\./.*\.\./`, raw)
+	_reads_or_probes(doc)
 	not macros.pname(doc) in lists.shell_binaries
 	msg := sprintf("Read monitored file via directory traversal (file=%s fileraw=%s)", [doc.event.path, raw])
 	alert := result.alert(_metadata, doc, msg)

@@ -25,6 +25,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	doc.process.name in _searchers # implied by _aws_search, and cheaper
 	macros.spawned_process(doc)
 	_aws_search(doc)
 	msg := sprintf("Detected AWS credentials search activity (args=%s cwd=%s)", [macros.args_string(doc), object.get(doc.process, "cwd", "<NA>")])
@@ -47,3 +48,5 @@ _aws_search(doc) if {
 	doc.process.name == "find"
 	endswith(macros.args_string(doc), ".aws/credentials")
 }
+
+_searchers := lists.grep_binaries | {"find"}

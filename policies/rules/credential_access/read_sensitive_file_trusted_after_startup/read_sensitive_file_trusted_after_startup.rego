@@ -27,8 +27,8 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	macros.sensitive_file(doc.event.path)
 	doc.process.name in _server_procs
+	macros.sensitive_file(doc.event.path)
 	macros.open_read(doc)
 	doc.process.name != "sshd"
 	macros.proc_duration_ns(doc) > _new_process_ns

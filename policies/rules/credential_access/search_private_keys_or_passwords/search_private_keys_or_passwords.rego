@@ -25,6 +25,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	doc.process.name in _searchers # implied by _searches_secrets, and cheaper
 	macros.spawned_process(doc)
 	_searches_secrets(doc)
 	msg := sprintf("Grep private keys or passwords activities found (args=%s)", [macros.args_string(doc)])
@@ -49,3 +50,5 @@ _searches_secrets(doc) if {
 	some name in lists.private_key_file_names
 	contains(args, name)
 }
+
+_searchers := lists.grep_binaries | {"find"}

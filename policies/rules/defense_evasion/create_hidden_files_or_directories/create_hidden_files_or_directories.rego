@@ -48,9 +48,9 @@ _creates_hidden(doc) if {
 }
 
 _creates_hidden(doc) if {
+	contains(doc.event.path, "/.")
 	macros.open_write(doc)
 	macros.flag_set(doc, macros.o_creat, "O_CREAT")
-	contains(doc.event.path, "/.")
 	not _excluded(doc.event.path)
 }
 

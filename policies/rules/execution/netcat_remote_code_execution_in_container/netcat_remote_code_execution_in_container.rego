@@ -25,6 +25,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	doc.process.name in {"nc", "ncat"} # implied by netcat_remote_exec, and cheaper
 	macros.spawned_process(doc)
 	macros.container(doc)
 	macros.netcat_remote_exec(doc)

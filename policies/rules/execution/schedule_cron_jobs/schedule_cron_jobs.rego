@@ -36,11 +36,11 @@ alerts := {alert | some [_, alert] in found} if {
 }
 
 _schedules(doc) if {
-	macros.open_write(doc)
 	startswith(doc.event.path, "/etc/cron")
+	macros.open_write(doc)
 }
 
 _schedules(doc) if {
-	macros.spawned_process(doc)
 	doc.process.name == "crontab"
+	macros.spawned_process(doc)
 }

@@ -26,8 +26,8 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	macros.spawned_process(doc)
 	doc.process.user in lists.system_users
+	macros.spawned_process(doc)
 	macros.interactive(doc)
 	msg := sprintf("System user ran an interactive command (user=%s)", [doc.process.user])
 	alert := result.alert(_metadata, doc, msg)

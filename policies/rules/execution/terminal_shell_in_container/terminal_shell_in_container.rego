@@ -26,9 +26,9 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	macros.shell_procs(doc)
 	macros.spawned_process(doc)
 	macros.container(doc)
-	macros.shell_procs(doc)
 	doc.process.tty != 0
 	_container_entrypoint(doc)
 	msg := sprintf("A shell was spawned in a container with an attached terminal (shell=%s)", [doc.process.name])

@@ -25,9 +25,9 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	doc.process.exe_upper_layer == true
 	macros.spawned_process(doc)
 	macros.container(doc)
-	doc.process.exe_upper_layer == true
 	msg := sprintf("Executing binary not part of base image (proc_exe=%s)", [doc.process.exe])
 	alert := result.alert(_metadata, doc, msg)
 }
