@@ -147,7 +147,7 @@ class ManagedOpa:
         self.state = ServerState.RUNNING
         self._supervisor = asyncio.create_task(self._supervise(), name="managed-opa-supervisor")
 
-    async def _spawn(self) -> None:
+    async def _spawn(self, *, restart: bool = False) -> None:
         assert self._binary is not None
         args = [
             str(self._binary),
@@ -176,6 +176,10 @@ class ManagedOpa:
             except OSError as exc:
                 raise OpaBinaryError(f"cannot run {self._binary}: {exc}") from exc
             self._proc = proc
+            if restart:
+                # Counted when the new process exists: clients may see it healthy (and the run
+                # end) before our own health poll does.
+                self.restarts += 1
             try:
                 await self._wait_healthy(proc)
             except OpaUnavailableError as exc:
@@ -229,11 +233,10 @@ class ManagedOpa:
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))
                 delay = min(delay * 2, self._restart_max_s)
                 try:
-                    await self._spawn()
+                    await self._spawn(restart=True)
                 except (OpaUnavailableError, OpaBinaryError) as exc:
                     log.warning("restarting managed OPA failed: %s", exc)
                     continue
-                self.restarts += 1
                 self.state = ServerState.RUNNING
                 delay = self._restart_initial_s
 
