@@ -74,6 +74,7 @@ struct exec_event {
 	u32 argv_size;        /* full size of the argv area, even when only ARGV_LIMIT is kept */
 	u32 env_size;
 	u32 _pad;
+	char exe_name[32];    /* the executable's dentry name: "memfd:x" for fileless execution */
 	/* then items: 0 filename, 1 argv (NUL-separated), 2 env (NUL-separated) */
 };
 

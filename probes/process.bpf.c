@@ -55,6 +55,12 @@ int trace_sched_process_exec(void *ctx)
 		e->tty_minor = read_kernel_u32(driver + OFF_TTY_DRIVER_MINOR_START) +
 			       read_kernel_u32(tty + OFF_TTY_INDEX);
 	}
+	/* What really runs, whatever path exec was given: a memfd's dentry is "memfd:<name>". */
+	u64 exe_file = read_kernel_u64(mm + OFF_MM_EXE_FILE);
+	u64 exe_dentry = read_kernel_u64(exe_file + OFF_FILE_DENTRY);
+	e->exe_name[0] = 0;
+	bpf_probe_read_kernel_str(e->exe_name, sizeof(e->exe_name),
+				  (void *)read_kernel_u64(exe_dentry + OFF_DENTRY_NAME));
 	e->argv_size = arg_end > arg_start ? arg_end - arg_start : 0;
 	e->env_size = env_end > env_start ? env_end - env_start : 0;
 	items = buf->bytes + sizeof(struct exec_event);

@@ -173,6 +173,9 @@ class TaskOffsets:
     mm_arg_end: int
     mm_env_start: int
     mm_env_end: int
+    mm_exe_file: int
+    file_dentry: int
+    dentry_name: int
     signal_tty: int
     tty_index: int
     tty_driver: int
@@ -201,6 +204,9 @@ class TaskOffsets:
             mm_arg_end=btf.offset("mm_struct", "arg_end"),
             mm_env_start=btf.offset("mm_struct", "env_start"),
             mm_env_end=btf.offset("mm_struct", "env_end"),
+            mm_exe_file=btf.offset("mm_struct", "exe_file"),
+            file_dentry=btf.offset("file", "f_path.dentry"),
+            dentry_name=btf.offset("dentry", "d_name.name"),
             signal_tty=btf.offset("signal_struct", "tty"),
             tty_index=btf.offset("tty_struct", "index"),
             tty_driver=btf.offset("tty_struct", "driver"),

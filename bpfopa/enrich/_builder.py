@@ -175,7 +175,7 @@ class DocumentBuilder:
         comm: bytes,
         cgroup_id: int,
     ) -> None:
-        (cap_effective, loginuid, tty_major, tty_minor, _argv_size, _env_size, _pad) = (
+        (cap_effective, loginuid, tty_major, tty_minor, _argv_size, _env_size, _pad, exe_name) = (
             EXEC_BODY.unpack_from(record, HEADER.size)
         )
         items = _items(record, HEADER.size + EXEC_BODY.size, size)
@@ -202,6 +202,7 @@ class DocumentBuilder:
             (uid, gid, euid, None if loginuid == 0xFFFFFFFF else loginuid),
             cap_effective,
             tty,
+            exe_name.split(b"\0", 1)[0],
         )
         self._table.observe(proc, uid, gid, euid, comm, cgroup_id)
 

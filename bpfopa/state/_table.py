@@ -111,6 +111,7 @@ class Process:
                 "ppid": self.ppid,
                 "name": self.name,
                 "exe": self.exe,
+                "exe_from_memfd": self.exe is not None and self.exe.startswith("/memfd:"),
                 "args": self.argv[1:],
                 "argv0": self.argv[0] if self.argv else None,
                 "cmdline": " ".join([self.name, *self.argv[1:]]) if self.argv else self.name,
@@ -299,12 +300,18 @@ class ProcessTable:
         identity: tuple[int, int, int, int | None],
         cap_effective: int,
         tty: int,
+        exe_dentry: bytes = b"",
     ) -> Process:
         proc = self.get_or_make(pid, ppid, comm)
         raw: dict[str, str] = {k: v for k, v in proc.raw.items() if k == "cwd"}
         proc.name = decode_field(comm, "name", raw)
-        path = decode_field(filename, "exe", raw)
-        proc.exe = resolve_path(path, proc.cwd) or path
+        if exe_dentry.startswith(b"memfd:"):
+            # Fileless: whatever path exec was given (/proc/self/fd/N, "" with AT_EMPTY_PATH),
+            # the file is a memfd; show it as the kernel does in /proc/PID/exe.
+            proc.exe = decode_field(b"/" + exe_dentry + b" (deleted)", "exe", raw)
+        else:
+            path = decode_field(filename, "exe", raw)
+            proc.exe = resolve_path(path, proc.cwd) or path
         proc.argv = decode_fields(argv, "argv", raw)
         proc.args_truncated = args_truncated
         proc.env = decode_fields(env, "env", raw)
@@ -312,7 +319,6 @@ class ProcessTable:
         proc.cap_effective = capability_names(cap_effective)
         proc.tty = tty
         proc.raw = raw
-        # Close-on-exec descriptors are gone; the rest survive exec.
         proc.changed()
         return proc
 

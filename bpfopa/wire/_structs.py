@@ -24,8 +24,8 @@ HEADER = struct.Struct("<BBHIQQIIIIII16s")
 # struct syscall_event after the header: ret, args[6]
 SYSCALL_BODY = struct.Struct("<q6Q")
 # struct exec_event after the header: cap_effective, loginuid, tty_major, tty_minor,
-# argv_size, env_size, _pad
-EXEC_BODY = struct.Struct("<QIIIIII")
+# argv_size, env_size, _pad, exe_name
+EXEC_BODY = struct.Struct("<QIIIIII32s")
 # struct fork_event after the header: child_pid, child_ppid
 FORK_BODY = struct.Struct("<II")
 # struct item: arg, status, len

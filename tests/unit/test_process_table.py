@@ -28,7 +28,13 @@ def fork(parent: int, child: int) -> bytes:
 
 
 def exec_(
-    pid: int, ppid: int, filename: bytes, argv: list[bytes], comm: bytes, truncated: bool = False
+    pid: int,
+    ppid: int,
+    filename: bytes,
+    argv: list[bytes],
+    comm: bytes,
+    truncated: bool = False,
+    exe_name: bytes = b"",
 ) -> bytes:
     blob = b"\0".join(argv) + b"\0"
     items = (
@@ -37,7 +43,7 @@ def exec_(
         + item(2, b"A=1\0")
     )
     size = HEADER.size + EXEC_BODY.size + len(items)
-    body = EXEC_BODY.pack(1 << 21, 1000, 136, 3, len(blob), 4, 0)
+    body = EXEC_BODY.pack(1 << 21, 1000, 136, 3, len(blob), 4, 0, exe_name)
     return header(Opcode.EXEC, pid, ppid, comm, size) + body + items
 
 
@@ -156,3 +162,15 @@ def test_ancestor_cycle_terminates(tmp_path: Path) -> None:
     builder.build([fork(700, 701), fork(701, 700)])  # a corrupt pair naming each other
     [doc] = builder.build([openat(701, 700, b"a", b"/x")])
     assert len(doc["process"]["ancestors"]) <= 8
+
+
+def test_memfd_execution_is_named_as_the_kernel_does(tmp_path: Path) -> None:
+    _, builder = make(tmp_path)
+    [doc] = builder.build(
+        [
+            exec_(800, 1, b"/proc/self/fd/3", [b"payload"], b"3", exe_name=b"memfd:payload"),
+            openat(800, 1, b"3", b"/tmp/x"),
+        ]
+    )
+    assert doc["process"]["exe"] == "/memfd:payload (deleted)"
+    assert doc["process"]["exe_from_memfd"] is True

@@ -40,6 +40,7 @@ int main(void) {
     P("syscall_event.args", offsetof(struct syscall_event, args));
     P("exec_event", sizeof(struct exec_event));
     P("exec_event.argv_size", offsetof(struct exec_event, argv_size));
+    P("exec_event.exe_name", offsetof(struct exec_event, exe_name));
     P("fork_event", sizeof(struct fork_event));
     P("item", sizeof(struct item));
     P("syscall_spec", sizeof(struct syscall_spec));
@@ -90,6 +91,7 @@ def test_offsets_match(c_layout: dict[str, int]) -> None:
     ) == (8, 16, 44, 48)
     assert c_layout["syscall_event.args"] == HEADER.size + 8
     assert c_layout["exec_event.argv_size"] == HEADER.size + 8 + 4 * 3
+    assert c_layout["exec_event.exe_name"] == HEADER.size + 8 + 4 * 6
 
 
 def test_constants_match(c_layout: dict[str, int]) -> None:
