@@ -26,7 +26,7 @@ batch_alerts contains [i, alert] if {
 	some i in events.by_syscall[name]
 	doc := input.events[i]
 	doc.event.name in macros.modify_syscalls
-	paths := [path | some path in macros.event_paths(doc); macros.below_bin_dir(path)]
+	paths := _bin_paths(doc)
 	count(paths) > 0
 	not macros.package_mgmt_procs(doc)
 	not macros.exe_running_docker_save(doc)
@@ -38,3 +38,7 @@ batch_alerts contains [i, alert] if {
 alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
+
+# A function rather than a comprehension in the rule body, which OPA would index over the
+# whole batch.
+_bin_paths(doc) := [path | some path in macros.event_paths(doc); macros.below_bin_dir(path)]

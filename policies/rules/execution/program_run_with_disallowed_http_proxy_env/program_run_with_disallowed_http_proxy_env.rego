@@ -28,7 +28,7 @@ batch_alerts contains [i, alert] if {
 	doc := input.events[i]
 	doc.process.name in lists.http_proxy_binaries
 	macros.spawned_process(doc)
-	proxies := [entry | some entry in doc.process.env; contains(upper(entry), "HTTP_PROXY")]
+	proxies := _proxy_entries(doc.process.env)
 	count(proxies) > 0
 	msg := sprintf("Program run with disallowed HTTP_PROXY environment variable (env=%s)", [concat(" ", proxies)])
 	alert := result.alert(_metadata, doc, msg)
@@ -38,3 +38,8 @@ batch_alerts contains [i, alert] if {
 alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
+
+# A function, not a comprehension in the rule body: OPA indexes a body comprehension over
+# the batch (it evaluated this one for every document, ~100 ms a batch); a function's
+# comprehension runs for the one document it is given.
+_proxy_entries(env) := [entry | some entry in env; contains(upper(entry), "HTTP_PROXY")]
