@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator, Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from bpfopa.capture._probes import AttachMode, ProbeConfig, Probes, TransportName, load_probes
@@ -164,7 +165,11 @@ class LiveSource:
         return self.probes.transport.kernel_lost_by_cpu()
 
     def exclude_pid(self, pid: int) -> None:
-        self.probes.exclude_pid(pid)
+        """Stop capturing ``pid`` (before :meth:`start`, it is excluded from the first event)."""
+        if self._probes is None:
+            self._config = replace(self._config, exclude_pids=self._config.exclude_pids | {pid})
+        else:
+            self._probes.exclude_pid(pid)
 
     def select_syscalls(self, names: Collection[str]) -> None:
         """Capture exactly ``names`` (plus what process state needs) from now on: newly named
@@ -177,8 +182,11 @@ class LiveSource:
             )
         self._selected = frozenset(known)
         wanted = known | PROCESS_STATE_SYSCALLS
-        self.probes.attach_syscalls(wanted)
-        self.probes.enable(wanted)
+        if self._probes is None:  # before start: attach just these
+            self._config = replace(self._config, syscalls=frozenset(wanted))
+            return
+        self._probes.attach_syscalls(wanted)
+        self._probes.enable(wanted)
 
 
 def open_live_source(
