@@ -51,8 +51,9 @@ _touches_history(doc) if {
 }
 
 _touches_history(doc) if {
-	macros.open_write(doc)
+	contains(doc.event.path, "history") # implied by _history_file, and cheaper
 	_history_file(doc.event.path)
+	macros.open_write(doc)
 	macros.flag_set(doc, macros.o_trunc, "O_TRUNC")
 }
 

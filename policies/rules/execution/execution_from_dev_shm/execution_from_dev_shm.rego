@@ -12,6 +12,7 @@
 package bpfopa.rules.execution_from_dev_shm
 
 import data.bpfopa.lib.events
+import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
@@ -40,8 +41,8 @@ alerts := {alert | some [_, alert] in found} if {
 _from_dev_shm(doc) if startswith(doc.process.exe, "/dev/shm/")
 
 _from_dev_shm(doc) if {
-	_in_dev_shm(doc.process.cwd)
 	startswith(doc.process.argv0, "./")
+	_in_dev_shm(doc.process.cwd)
 }
 
 _from_dev_shm(doc) if {
@@ -50,7 +51,7 @@ _from_dev_shm(doc) if {
 }
 
 _from_dev_shm(doc) if {
-	macros.shell_procs(doc)
+	doc.process.name in lists.shell_binaries # macros.shell_procs, inline
 	args := macros.args_string(doc)
 	some prefix in {"-c /dev/shm", "-i /dev/shm", "/dev/shm"}
 	startswith(args, prefix)
