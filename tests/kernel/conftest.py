@@ -57,8 +57,14 @@ class CaptureHarness:
             return len(self._docs)
 
     def wait_for(
-        self, predicate: Callable[[Doc], bool], since: int = 0, timeout: float = 5.0, count: int = 1
+        self,
+        predicate: Callable[[Doc], bool],
+        since: int = 0,
+        timeout: float = 15.0,
+        count: int = 1,
     ) -> list[Doc]:
+        """Documents since mark ``since`` matching ``predicate``, once ``count`` have arrived
+        or ``timeout`` has passed (generous: a loaded 2-CPU machine decodes behind)."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
