@@ -347,7 +347,14 @@ def test_monitor_excludes_itself(capture: CaptureHarness) -> None:
         with open("/etc/hostname"):
             pass
     socket.socket().close()
-    seen = capture.wait_for(lambda d: d["process"]["pid"] == os.getpid(), since=since, timeout=1.0)
+    # A later event from a child: once it is decoded, ours would have been too.
+    after = subprocess.Popen(["cat", "/etc/hostname"], stdout=subprocess.DEVNULL)
+    after.wait(10)
+    assert capture.wait_for(
+        lambda d: d["process"]["pid"] == after.pid and d["event"].get("path") == "/etc/hostname",
+        since=since,
+    )
+    seen = capture.wait_for(lambda d: d["process"]["pid"] == os.getpid(), since=since, timeout=0)
     assert seen == []
 
 
