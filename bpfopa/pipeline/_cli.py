@@ -15,11 +15,12 @@ from typing import Any
 
 import orjson
 
+from bpfopa._paths import POLICIES_DIR
 from bpfopa.errors import BpfopaError, OpaBinaryError, PolicyEngineError
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
 from bpfopa.output import AlertSink, FileSink, StdoutSink, WebhookSink, priority_rank
 from bpfopa.pipeline._channel import QueuePolicy
-from bpfopa.pipeline._pipeline import Pipeline, PipelineConfig
+from bpfopa.pipeline._pipeline import PROJECTION_MODES, Pipeline, PipelineConfig
 from bpfopa.pipeline._source import EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
 
@@ -51,7 +52,15 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="extra policy directory for the managed OPA (repeatable)",
+        help="extra policy directory for the managed OPA (repeatable); with --opa-url: the "
+        "policy files that OPA loaded, read only to derive the field projection",
+    )
+    opa.add_argument(
+        "--opa-projection",
+        choices=PROJECTION_MODES,
+        default="auto",
+        help="auto: send OPA only the document fields the policies read (alerts keep the full "
+        "document); off: full documents (auto)",
     )
     opa.add_argument("--inflight", type=int, default=4, help="OPA requests in flight (4)")
     opa.add_argument(
@@ -178,6 +187,10 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         min_priority=args.min_priority,
         drain_timeout_s=args.drain_timeout,
         select_syscalls=select_syscalls,
+        opa_projection=args.opa_projection,
+        # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
+        # are known only when --policies names them.
+        policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),
     )
 
 
@@ -195,10 +208,6 @@ def _sinks(args: argparse.Namespace) -> tuple[list[AlertSink], FileSink | None]:
 
 async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscalls: bool) -> int:
     prog = f"bpfopa {args.command}" if getattr(args, "command", None) else "bpfopa"
-    if args.opa_url and args.policies:
-        print(f"{prog}: --policies is for the managed OPA; load them into {args.opa_url} instead",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_USAGE
     try:
         config = _config(args, select_syscalls)
         metrics_addr = parse_listen_address(args.metrics_addr)

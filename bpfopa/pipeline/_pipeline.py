@@ -9,8 +9,10 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from bpfopa.errors import BpfopaError
 from bpfopa.output import AlertSink, internal_alert, priority_rank
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
@@ -25,6 +27,7 @@ from bpfopa.pipeline._stages import (
     Stage,
 )
 from bpfopa.policy import OpaClient
+from bpfopa.policy._projection import derive_plan
 
 __all__ = ["RULE_PIPELINE_DROP", "RULE_SYSCALL_DROP", "Pipeline", "PipelineConfig"]
 
@@ -35,6 +38,7 @@ Alert = dict[str, Any]
 RULE_SYSCALL_DROP = "bpfopa internal: syscall event drop"
 RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
 STAGE_NAMES = ("dedup", "batch", "policy", "sink")
+PROJECTION_MODES = ("auto", "off")
 
 
 def _is_loss_counter(name: str) -> bool:
@@ -64,8 +68,17 @@ class PipelineConfig:
     drop_alert_threshold: float = 0.0
     monitor_interval_s: float = 1.0
     select_syscalls: bool = True
+    #: "auto": send OPA only the fields the policies in ``policy_dirs`` read (alerts still
+    #: carry the full document); "off": full documents.
+    opa_projection: str = "auto"
+    #: The Rego files / directories OPA loaded, for the projection.
+    policy_dirs: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.opa_projection not in PROJECTION_MODES:
+            raise ValueError(
+                f"opa_projection must be one of {PROJECTION_MODES}, not {self.opa_projection!r}"
+            )
         priority_rank(self.min_priority)  # raises ValueError on an unknown level
         unknown = set(self.queue_policies) - set(STAGE_NAMES)
         if unknown:
@@ -100,6 +113,8 @@ class Pipeline:
         self.state = Lifecycle.NEW
         self.ready = False
         self.selected_syscalls: frozenset[str] | None = None
+        #: Why documents go to OPA unprojected, when they do.
+        self.projection_off_reason: str | None = "not started"
         self.internal_alerts: Counter[str] = Counter()
         cfg = self.config
         self.dedup = Deduplicator(cfg.dedup_window_ms / 1000, cfg.dedup_max_keys)
@@ -208,6 +223,7 @@ class Pipeline:
 
     async def _prepare(self) -> None:
         await self.client.check_policies()
+        await self._setup_projection()
         wanted = await self.client.syscalls() if self.config.select_syscalls else None
         # A live source can only reconfigure its probes once they are loaded: start first.
         await self.source.start()
@@ -219,6 +235,37 @@ class Pipeline:
                 self.source.select_syscalls(self.selected_syscalls)
         if self._on_source_started is not None:
             self._on_source_started()
+
+    async def _setup_projection(self) -> None:
+        """Derive the field projection from the policy files (never fatal: full documents)."""
+        cfg = self.config
+        if cfg.opa_projection == "off":
+            self.projection_off_reason = "--opa-projection off"
+            return
+        if not cfg.policy_dirs:
+            self.projection_off_reason = "no local policy files"
+            log.warning(
+                "field projection off: the policy files of the OPA at %s are unknown "
+                "(give them with --policies DIR); sending full documents",
+                self.client.config.url,
+            )
+            return
+        try:
+            plan = await asyncio.to_thread(derive_plan, cfg.policy_dirs)
+        except (BpfopaError, OSError, ValueError, KeyError, TypeError) as exc:
+            self.projection_off_reason = f"derivation failed: {exc}"
+            log.warning("field projection off, sending full documents: %s", exc)
+            return
+        for site in plan.keep_sites:
+            log.warning(
+                "field projection: %s:%d uses %s whole (%s)",
+                site.file,
+                site.row,
+                site.path or "the whole document",
+                site.reason,
+            )
+        await self.client.set_projection_plan(plan)
+        self.projection_off_reason = None
 
     async def _abort(self) -> None:
         """Cancellation or a crash: stop the source, let each stage drain without waiting."""
@@ -292,6 +339,13 @@ class Pipeline:
         if alerts:
             await self.publish(alerts)
 
+    def _projection_summary(self) -> dict[str, Any]:
+        projection = self.client.projection
+        if projection is None or projection.keeps_everything:
+            reason = self.projection_off_reason or "the policies read whole documents"
+            return {"enabled": False, "reason": reason}
+        return {"enabled": True, "paths": len(projection.paths())}
+
     def snapshot(self) -> dict[str, Any]:
         """Counters of every stage, the source, dedup, OPA client and alerts."""
         return {
@@ -313,6 +367,7 @@ class Pipeline:
                 "outages": self.policy_stage.outages,
                 "backlog_events": self.policy_stage.backlog_events,
                 "malformed_verdicts": self.client.malformed_verdicts,
+                "projection": self._projection_summary(),
             },
             "alerts": {
                 "by_rule": {

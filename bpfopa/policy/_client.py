@@ -38,6 +38,7 @@ from bpfopa.errors import (
     PolicyEngineError,
     PolicyMissingError,
 )
+from bpfopa.policy._projection import Projection, ProjectionPlan, exception_field_paths
 
 __all__ = [
     "DeadLetterFile",
@@ -86,6 +87,8 @@ class OpaClientConfig:
     retry_initial_s: float = 0.05
     retry_max_s: float = 2.0
     package: str = "bpfopa/main"
+    #: How often the exception data is re-read when the projection depends on it.
+    projection_refresh_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +255,10 @@ class OpaClient:
         self.retries = 0
         self.rejected = 0
         self.malformed_verdicts = 0
+        # Documents go to OPA through this projection; alerts keep the full documents.
+        self.projection: Projection | None = None
+        self._plan: ProjectionPlan | None = None
+        self._next_refresh = 0.0
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -323,6 +330,49 @@ class OpaClient:
             return None
         return sorted({name for name in result if isinstance(name, str)})
 
+    # -- projection ---------------------------------------------------------------------------
+
+    async def set_projection_plan(self, plan: ProjectionPlan | None) -> None:
+        """Send OPA only what ``plan`` says the policies read (None: full documents).
+
+        When the plan depends on the exception data (``object.get(doc, split(field, "."))`` in
+        lib/exceptions), documents go unprojected until that data has been read from OPA; it is
+        re-read every ``projection_refresh_s``.
+        """
+        self._plan = plan
+        self.projection = None
+        self._next_refresh = 0.0
+        if plan is not None:
+            await self.refresh_projection()
+
+    async def refresh_projection(self) -> None:
+        """Rebuild the projection from the plan and OPA's current exception data."""
+        plan = self._plan
+        if plan is None:
+            return
+        self._next_refresh = time.monotonic() + self.config.projection_refresh_s
+        if not plan.exception_lookups:
+            self.projection = plan.projection()
+            return
+        paths: set[tuple[str, ...]] = set()
+        try:
+            for where in ("bpfopa/exceptions", "bpfopa/defaults/exceptions"):
+                paths |= exception_field_paths(await self._get_data(where))
+        except PolicyEngineError as exc:
+            # Keep the projection we have (none yet: full documents) and try again later.
+            log.debug("exception data not readable for the projection: %s", exc)
+            return
+        self.projection = plan.projection(paths)
+
+    async def _get_data(self, path: str) -> Any:
+        url = f"{self._base}/v1/data/{path}"
+        with opa_errors(url):
+            async with self.session.get(url) as resp:
+                body = await resp.read()
+                check_status(url, resp.status, body)
+                parsed = orjson.loads(body)
+        return parsed.get("result") if isinstance(parsed, dict) else None
+
     # -- evaluation ---------------------------------------------------------------------------
 
     async def evaluate(self, documents: Sequence[Any]) -> Evaluation:
@@ -330,7 +380,10 @@ class OpaClient:
 
         Raises :class:`OpaUnavailableError` once the retries are spent, and
         :class:`PolicyMissingError` / :class:`PolicyEngineError` for problems no document causes.
+        Rejections and alert indices refer to the full documents, whatever the projection.
         """
+        if self._plan is not None and time.monotonic() >= self._next_refresh:
+            await self.refresh_projection()
         evaluation = await self._evaluate_isolating(list(documents))
         for rejection in evaluation.rejected:
             self.dead_letter.write(rejection)
@@ -378,8 +431,10 @@ class OpaClient:
     async def _post_events(
         self, documents: list[Any], *, context: str
     ) -> tuple[list[PolicyAlert], int]:
+        projection = self.projection
+        events = documents if projection is None else [projection.apply(d) for d in documents]
         try:
-            payload = orjson.dumps({"input": {"events": documents}})
+            payload = orjson.dumps({"input": {"events": events}})
         except TypeError as exc:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
             raise OpaRejectedError(f"document is not JSON-serializable: {exc}", 0) from exc
         url = self._alerts_url
