@@ -1,6 +1,7 @@
 package bpfopa.lib.lists_test
 
 import data.bpfopa.lib.lists
+import data.bpfopa.lib.macros
 
 test_user_mgmt_binaries_is_the_union_of_its_parts if {
 	lists.user_mgmt_binaries == (lists.login_binaries | lists.passwd_binaries) | lists.shadowutils_binaries
@@ -40,4 +41,29 @@ test_setns_allowed_parents_is_the_union_of_its_parts if {
 
 test_expected_udp_ports_is_the_union_of_its_parts if {
 	lists.expected_udp_ports == (lists.openvpn_udp_ports | lists.l2tp_udp_ports) | {53, 8125, 123, 0, 9, 80, 3306}
+}
+
+# Rules test these cheap conditions before the exact list lookups; a list entry outside
+# them would make the rules miss it.
+test_sensitive_files_are_below_etc if {
+	every path in lists.sensitive_file_names {
+		startswith(path, "/etc/")
+	}
+	every dir in lists.sensitive_directories {
+		startswith(dir, "/etc/")
+	}
+}
+
+test_shell_config_files_pass_the_cheap_test if {
+	every name in lists.shell_config_filenames {
+		macros.maybe_shell_config_file(concat("/", ["/home/alice", name]))
+		macros.maybe_shell_config_file(name)
+	}
+	every path in lists.shell_config_files {
+		macros.maybe_shell_config_file(path)
+	}
+	every dir in lists.shell_config_directories {
+		macros.maybe_shell_config_file(concat("/", [dir, "zshrc"]))
+	}
+	not macros.maybe_shell_config_file("/usr/lib/libc.so.6")
 }

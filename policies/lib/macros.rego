@@ -324,6 +324,11 @@ env_value(env, key) := values[0] if {
 	values := [substring(entry, count(prefix), -1) | some entry in env; startswith(entry, prefix)]
 }
 
+# One regex test that every shell config file passes (below /etc, or a dot file): a cheap
+# first test for the rules that then call shell_config_file. lists_test.rego keeps the lists
+# inside it.
+maybe_shell_config_file(path) if regex.match(`^/etc/|(^|/)\.[^/]*$`, path)
+
 # Falco's shell config file lists.
 shell_config_file(path) if basename(path) in lists.shell_config_filenames
 

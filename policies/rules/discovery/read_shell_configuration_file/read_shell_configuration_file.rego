@@ -24,6 +24,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	macros.maybe_shell_config_file(doc.event.path)
 	macros.shell_config_file(doc.event.path)
 	macros.open_read(doc)
 	not macros.shell_procs(doc)
