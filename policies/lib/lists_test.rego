@@ -67,3 +67,19 @@ test_shell_config_files_pass_the_cheap_test if {
 	}
 	not macros.maybe_shell_config_file("/usr/lib/libc.so.6")
 }
+
+test_bin_dirs_pass_the_cheap_test if {
+	every dir in lists.bin_dirs {
+		macros.maybe_in_bin_dir(concat("/", [dir, "x"]))
+	}
+	not macros.maybe_in_bin_dir("/usr/lib/x")
+}
+
+test_monitored_and_repository_directories_roots if {
+	every dir in lists.monitored_directories {
+		regex.match(`^/(boot|lib|lib64|usr|root|home)/`, concat("/", [dir, "x"]))
+	}
+	every dir in lists.repository_directories {
+		startswith(dir, "/etc/")
+	}
+}

@@ -126,6 +126,10 @@ sensitive_file(path) if path in lists.sensitive_file_names
 
 sensitive_file(path) if dirname(path) in lists.sensitive_directories
 
+# One regex test that every file in a binary directory passes: a cheap first test before
+# in_bin_dir (lists_test.rego keeps bin_dirs inside it).
+maybe_in_bin_dir(path) if regex.match(`^/(usr/)?s?bin/`, path)
+
 # Falco's bin_dir: the file sits directly in a binary directory.
 in_bin_dir(path) if dirname(path) in lists.bin_dirs
 

@@ -40,6 +40,7 @@ alerts := {alert | some [_, alert] in found} if {
 }
 
 _updates_repository(doc) if {
+	startswith(doc.event.path, "/etc/") # every repository directory is below /etc (lists_test.rego)
 	macros.open_write(doc)
 	_access_repositories(doc.event.path)
 }

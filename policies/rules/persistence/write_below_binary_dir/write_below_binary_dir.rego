@@ -25,6 +25,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	macros.maybe_in_bin_dir(doc.event.path)
 	macros.in_bin_dir(doc.event.path)
 	macros.open_write(doc)
 	not macros.package_mgmt_procs(doc)
