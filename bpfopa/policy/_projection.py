@@ -19,6 +19,13 @@ document or a part of one:
   value, except in package ``bpfopa.lib.exceptions``, whose computed paths are the dotted field
   names of the user's exception data (``exception_paths``) and which the client refreshes.
 
+Reads are also scoped by syscall: main.rego evaluates a rule package only over the documents
+of the syscalls it declares (``custom.syscalls``, through ``lib/events.by_syscall``). A package
+that provably reads no other document (:func:`_scoped_syscalls`) contributes its reads only to
+the projection of those syscalls' documents, so e.g. ``process.env``, read by two exec/connect
+rules, is not sent with every open. What main.rego and lib/ read for every document (the
+syscall index's ``event.name``, the exception fields) is kept for all.
+
 ``with`` modifiers are not followed: the rule packages' ``alerts := ... with input as
 {"events": [input]}`` helpers serve rule tests and ``opa eval -I``; the batch entrypoint
 ``data.bpfopa.main.alerts`` never evaluates them. Test files (``*_test.rego``,
@@ -62,10 +69,12 @@ EXCEPTIONS_PACKAGE = ("bpfopa", "lib", "exceptions")
 #: Longer paths (recursive functions) are cut and kept whole from there.
 MAX_DEPTH = 12
 
-# Pseudo paths for the batch object `input` and its `events` array.
-_INPUT: tuple[str, ...] = ("\0input",)
-_BATCH: tuple[str, ...] = ("\0batch",)
+# Pseudo keys for the batch object `input` and its `events` array.
+_INPUT = "\0input"
+_BATCH = "\0batch"
 
+# (scope, key, key, ...): scope "" = every document; else a rule package whose documents are
+# only those of its declared syscalls (see _scoped_syscalls).
 Path_ = tuple[str, ...]
 Taint = frozenset[Path_]
 _NONE: Taint = frozenset()
@@ -203,6 +212,10 @@ class _CodeGen:
         return name
 
 
+def _compile_or_none(tree: _Node) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    return None if tree.whole else _compile(tree)
+
+
 def _compile(tree: _Node) -> Callable[[dict[str, Any]], dict[str, Any]]:
     gen = _CodeGen()
     gen.node(tree, "doc", "return ", "    ")
@@ -216,49 +229,73 @@ def _compile(tree: _Node) -> Callable[[dict[str, Any]], dict[str, Any]]:
 class Projection:
     """Copies of documents with only the fields the policies read (see the module doc)."""
 
-    def __init__(self, tree: _Node | None) -> None:
-        # None: the policies may read anything; documents pass unchanged.
-        self._tree = tree.normalized() if tree is not None else None
-        whole = self._tree is None or self._tree.whole
-        self._project = _compile(self._tree) if self._tree is not None and not whole else None
+    def __init__(self, common: _Node | None, by_name: Mapping[str, _Node] | None = None) -> None:
+        # common: what every document keeps (None: everything); by_name: event.name -> what
+        # documents of that syscall keep (a superset of common).
+        self._common = common.normalized() if common is not None else _Node(True)
+        self._by_name = {k: v.normalized() for k, v in (by_name or {}).items()}
+        self._project_common = _compile_or_none(self._common)
+        self._project_by_name = {k: _compile_or_none(v) for k, v in self._by_name.items()}
 
     @property
     def keeps_everything(self) -> bool:
-        return self._project is None
+        return self._project_common is None and all(
+            f is None for f in self._project_by_name.values()
+        )
 
-    def paths(self) -> list[str]:
-        """The kept paths, dotted (``*`` = every element); ``(presence)``: only the key."""
-        if self._tree is None:
-            return [""]
-        return list(self._tree.paths())
+    def paths(self, syscall: str | None = None) -> list[str]:
+        """Kept paths, dotted (``*`` = every element; ``(presence)``: only the key), for the
+        documents of ``syscall``, or (None) for every document."""
+        tree = self._by_name.get(syscall, self._common) if syscall else self._common
+        return [""] if tree.whole else list(tree.paths())
+
+    @property
+    def syscalls(self) -> list[str]:
+        """The syscalls whose documents keep more than the common paths."""
+        return sorted(self._by_name)
 
     def apply(self, doc: Any) -> Any:
         """A new document with only the projected fields; the original is not modified."""
-        if self._project is None or type(doc) is not dict:
+        if type(doc) is not dict:
             return doc
-        return self._project(doc)
+        project = self._project_common
+        event = doc.get("event")
+        if type(event) is dict:
+            name = event.get("name")
+            if type(name) is str and name in self._project_by_name:
+                project = self._project_by_name[name]
+        return doc if project is None else project(doc)
 
 
 @dataclass(slots=True)
 class ProjectionPlan:
     """What the policies read, before the exception data resolves the computed paths."""
 
-    tree: _Node | None  # None: the whole document is used somewhere
+    #: scope -> what it reads; "" = every document, else a rule package (see ``scopes``).
+    trees: dict[str, _Node]
+    #: rule package -> the syscalls whose documents are the only ones it reads.
+    scopes: dict[str, frozenset[str]]
     keep_sites: list[KeepSite]
     exception_lookups: list[KeepSite]
     files: list[Path]
 
+    @property
+    def keeps_everything(self) -> bool:
+        return self.trees[""].whole
+
     def projection(self, exception_paths: Iterable[Sequence[str]] = ()) -> Projection:
         """The projection once ``exception_paths`` (dotted field names, split) are known."""
-        if self.tree is None:
-            return Projection(None)
-        tree = self.tree.copy()
+        common = self.trees[""].copy()
         if self.exception_lookups:
             for path in exception_paths:
-                if not path:
-                    return Projection(None)
-                tree.add(list(path)[:MAX_DEPTH], whole=True)
-        return Projection(tree)
+                common.add(list(path)[:MAX_DEPTH], whole=True)
+        by_name: dict[str, _Node] = {}
+        for scope, names in self.scopes.items():
+            tree = self.trees.get(scope)
+            for name in names:
+                base = by_name.get(name, common)
+                by_name[name] = base.merged(tree) if tree is not None else base
+        return Projection(common, by_name)
 
 
 def exception_field_paths(exceptions: Any) -> set[tuple[str, ...]]:
@@ -345,12 +382,15 @@ class _Module:
     package: tuple[str, ...]
     imports: dict[str, tuple[str, ...]]
     rules: list[dict[str, Any]]
+    #: "" or the package, when its documents are only those of ``syscalls``.
+    scope: str = ""
+    syscalls: frozenset[str] = frozenset()
 
 
 class _Analysis:
     def __init__(self, modules: list[_Module]) -> None:
         self.modules = modules
-        self.tree = _Node()
+        self.trees: dict[str, _Node] = {"": _Node()}
         self.keep_sites: dict[tuple[str, str, int], KeepSite] = {}
         self.exception_lookups: dict[tuple[str, int], KeepSite] = {}
         # function key -> per parameter position: the taint callers pass.
@@ -363,6 +403,7 @@ class _Analysis:
         self.changed = False
         # Unification terms that bound a fresh var (a body is visited twice).
         self._binds: dict[int, bool] = {}
+        self._params: set[str] = set()
         self._module: _Module = modules[0] if modules else _Module("", (), {}, [])
         self._row = 0
 
@@ -380,23 +421,29 @@ class _Analysis:
 
     # -- registering paths
 
+    def _tree(self, scope: str) -> _Node:
+        tree = self.trees.get(scope)
+        if tree is None:
+            tree = self.trees[scope] = _Node()
+        return tree
+
     def _touch(self, taint: Taint) -> None:
-        for path in taint:
-            if path and path[0].startswith("\0"):
+        for scope, *keys in taint:
+            if keys and keys[0].startswith("\0"):
                 continue
-            if self.tree.add(path[:MAX_DEPTH], whole=len(path) > MAX_DEPTH):
+            if self._tree(scope).add(keys[:MAX_DEPTH], whole=len(keys) > MAX_DEPTH):
                 self.changed = True
 
     def _keep(self, taint: Taint, reason: str) -> None:
-        for path in taint:
-            if path and path[0].startswith("\0"):
-                path = ()  # the batch or `input` itself: every document, whole
-            if self.tree.add(path[:MAX_DEPTH], whole=True):
+        for scope, *keys in taint:
+            if keys and keys[0].startswith("\0"):
+                keys = []  # the batch or `input` itself: every document, whole
+            if self._tree(scope).add(keys[:MAX_DEPTH], whole=True):
                 self.changed = True
-            if len(path) <= 1:
-                key = (".".join(path), self._module.file, self._row)
+            if len(keys) <= 1:
+                key = (".".join(keys), self._module.file, self._row)
                 self.keep_sites.setdefault(
-                    key, KeepSite(".".join(path), self._module.file, self._row, reason)
+                    key, KeepSite(".".join(keys), self._module.file, self._row, reason)
                 )
 
     # -- terms
@@ -422,7 +469,7 @@ class _Analysis:
         val: Any = term.get("value")
         if kind == "var":
             if val == "input":
-                return frozenset({_INPUT})
+                return frozenset({(self._module.scope, _INPUT)})
             return env.get(str(val), _NONE)
         if kind == "ref":
             return self._ref(val, env)
@@ -452,7 +499,7 @@ class _Analysis:
             self.body(val.get("body", []), inner)
             return _NONE
         if kind not in _SCALARS:  # unknown term: assume it reads everything
-            self._keep(frozenset({()}), f"unknown term type {kind!r}")
+            self._keep(frozenset({(self._module.scope,)}), f"unknown term type {kind!r}")
         return _NONE
 
     def use(self, term: Any, env: dict[str, Taint], reason: str) -> None:
@@ -465,11 +512,14 @@ class _Analysis:
         head = ref[0]
         if head.get("type") == "var":
             name = str(head["value"])
-            base = frozenset({_INPUT}) if name == "input" else env.get(name, _NONE)
-            if not base and name != "data" and len(ref) > 1:
+            scope = self._module.scope
+            base = frozenset({(scope, _INPUT)}) if name == "input" else env.get(name, _NONE)
+            if not base and name not in self._params and name != "data" and len(ref) > 1:
+                # Unknown provenance that looks like a document: every document's field. (A
+                # function parameter's provenance is known: what its callers pass.)
                 first = ref[1]
                 if first.get("type") == "string" and first["value"] in DOCUMENT_KEYS:
-                    base = frozenset({()})  # unknown provenance that looks like a document
+                    base = frozenset({("",)})
         else:
             base = self.value(head, env)
         taint = base
@@ -487,19 +537,19 @@ class _Analysis:
 
     @staticmethod
     def _step(path: Path_, key: str) -> Path_ | None:
-        if path == _INPUT:
-            return _BATCH if key == "events" else None
-        if path == _BATCH:
-            return ()
+        if path[1:] == (_INPUT,):
+            return (path[0], _BATCH) if key == "events" else None
+        if path[1:] == (_BATCH,):
+            return path[:1]
         return (*path, key)
 
     @staticmethod
     def _elements(taint: Taint) -> Taint:
         out = set()
         for path in taint:
-            if path == _INPUT:
+            if path[1:] == (_INPUT,):
                 continue  # the batch's members: the events array as a whole, kept below
-            out.add(() if path == _BATCH else (*path, STAR))
+            out.add(path[:1] if path[1:] == (_BATCH,) else (*path, STAR))
         return frozenset(out)
 
     def _call(self, call: list[Any], env: dict[str, Taint]) -> Taint:
@@ -618,7 +668,7 @@ class _Analysis:
         elif isinstance(terms, Mapping) and "type" in terms:
             self.use(terms, env, "tested")
         else:  # a construct this analysis does not know: assume it reads everything
-            self._keep(frozenset({()}), f"unknown expression {str(terms)[:80]}")
+            self._keep(frozenset({(self._module.scope,)}), f"unknown expression {str(terms)[:80]}")
 
     def _some(self, symbol: Mapping[str, Any], env: dict[str, Taint]) -> None:
         if symbol.get("type") != "call":
@@ -639,6 +689,7 @@ class _Analysis:
         head = rule["head"]
         key = self._module.package + self._head_name(rule)
         env: dict[str, Taint] = {}
+        self._params = {str(a["value"]) for a in head.get("args") or [] if a.get("type") == "var"}
         for i, arg in enumerate(head.get("args") or []):
             passed = frozenset(self.params.get(key, {}).get(i, set()))
             if arg.get("type") == "var":
@@ -681,7 +732,120 @@ def _module(raw: Mapping[str, Any], path: Path) -> _Module:
             continue
         alias = str(imp.get("alias") or target[-1])
         imports[alias] = target[1:]
-    return _Module(str(path), package[1:], imports, list(raw.get("rules", [])))
+    module = _Module(str(path), package[1:], imports, list(raw.get("rules", [])))
+    syscalls = _scoped_syscalls(raw, module)
+    if syscalls is not None:
+        module.scope, module.syscalls = ".".join(module.package), syscalls
+    return module
+
+
+def _is_ref(term: Any, names: tuple[str, ...]) -> bool:
+    return (
+        isinstance(term, Mapping) and term.get("type") == "ref" and _strings(term["value"]) == names
+    )
+
+
+def _member_2(expr: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
+    """(var, domain) of each ``some var in domain`` of an expression."""
+    terms = expr.get("terms")
+    if not isinstance(terms, Mapping) or "symbols" not in terms:
+        return
+    for symbol in terms["symbols"]:
+        if symbol.get("type") != "call" or len(symbol["value"]) != 3:
+            continue
+        if _strings(symbol["value"][0].get("value", [])) == ("internal", "member_2"):
+            yield symbol["value"][1], symbol["value"][2]
+
+
+def _input_uses(node: Any, allowed: set[str]) -> bool:
+    """Whether every use of ``input`` in ``node`` is ``input.events[i]`` with i in ``allowed``
+    (``with`` modifiers are not looked into; see the module doc)."""
+    if isinstance(node, list):
+        return all(_input_uses(item, allowed) for item in node)
+    if not isinstance(node, Mapping):
+        return True
+    if node.get("type") == "var" and node.get("value") == "input":
+        return False
+    if node.get("type") == "ref" and isinstance(node.get("value"), list):
+        ref = node["value"]
+        if ref and ref[0].get("type") == "var" and ref[0].get("value") == "input":
+            ok = (
+                len(ref) >= 3
+                and ref[1].get("type") == "string"
+                and ref[1].get("value") == "events"
+                and ref[2].get("type") == "var"
+                and ref[2].get("value") in allowed
+            )
+            return ok and _input_uses(ref[3:], allowed)
+    return all(_input_uses(v, allowed) for k, v in node.items() if k not in ("with", "location"))
+
+
+def _scoped_syscalls(raw: Mapping[str, Any], module: _Module) -> frozenset[str] | None:
+    """The syscalls a rule package's documents are limited to, when provably so; else None.
+
+    The package must declare ``custom.syscalls`` in its package METADATA (and carry no other
+    METADATA), define ``syscalls := result.syscalls(rego.metadata.chain())``, and read
+    documents only as ``input.events[i]`` where ``some i in events.by_syscall[name]`` and
+    ``some name in syscalls`` hold in the same body. main.rego evaluates exactly those
+    (lib/events.by_syscall groups the batch by event.name), so the package sees no other
+    document and what it reads is needed only for those syscalls.
+    """
+    if module.package[:2] != ("bpfopa", "rules"):
+        return None
+    annotations = raw.get("annotations") or []
+    if len(annotations) != 1 or annotations[0].get("scope") != "package":
+        return None
+    declared = (annotations[0].get("custom") or {}).get("syscalls")
+    if not isinstance(declared, list) or not all(isinstance(n, str) for n in declared):
+        return None
+    events_alias = [a for a, t in module.imports.items() if t == ("bpfopa", "lib", "events")]
+    result_alias = [a for a, t in module.imports.items() if t == ("bpfopa", "lib", "result")]
+    if len(events_alias) != 1 or len(result_alias) != 1:
+        return None
+    defines_syscalls = False
+    for rule in module.rules:
+        head = rule["head"]
+        if _Analysis._head_name(rule) == ("syscalls",):
+            value = head.get("value") or {}
+            args = value.get("value") or [None, None]
+            defines_syscalls = (
+                value.get("type") == "call"
+                and len(args) == 2
+                and _is_ref(args[0], (result_alias[0], "syscalls"))
+                and isinstance(args[1], Mapping)
+                and args[1].get("type") == "call"
+                and _is_ref(args[1]["value"][0], ("rego", "metadata", "chain"))
+                and rule.get("body", [{}])[0].get("terms", {}).get("type") == "boolean"
+            )
+            if not defines_syscalls:
+                return None
+        names: set[str] = set()
+        indexes: set[str] = set()
+        body = rule.get("body", [])
+        for expr in body:
+            for var, domain in _member_2(expr):
+                local_syscalls = _is_ref(domain, ("syscalls",)) or (
+                    isinstance(domain, Mapping)
+                    and domain.get("type") == "var"
+                    and domain.get("value") == "syscalls"
+                )
+                if var.get("type") == "var" and local_syscalls:
+                    names.add(str(var["value"]))
+        for expr in body:
+            for var, domain in _member_2(expr):
+                if (
+                    var.get("type") == "var"
+                    and isinstance(domain, Mapping)
+                    and domain.get("type") == "ref"
+                    and len(domain["value"]) == 3
+                    and _strings(domain["value"][:2]) == (events_alias[0], "by_syscall")
+                    and domain["value"][2].get("type") == "var"
+                    and domain["value"][2]["value"] in names
+                ):
+                    indexes.add(str(var["value"]))
+        if not _input_uses(rule, indexes):
+            return None
+    return frozenset(declared) if defines_syscalls else None
 
 
 def derive_plan(dirs: Collection[Path], *, binary: Path | None = None) -> ProjectionPlan:
@@ -691,13 +855,16 @@ def derive_plan(dirs: Collection[Path], *, binary: Path | None = None) -> Projec
     # One `opa parse` process per file: run them side by side (startup dominates).
     with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
         parsed = list(pool.map(lambda f: _parse(opa, f), files))
-    analysis = _Analysis([_module(raw, f) for raw, f in zip(parsed, files, strict=True)])
+    modules = [_module(raw, f) for raw, f in zip(parsed, files, strict=True)]
+    analysis = _Analysis(modules)
     analysis.run()
-    tree: _Node | None = analysis.tree
-    if tree is not None and tree.whole:
-        tree = None
+    scopes: dict[str, frozenset[str]] = {}
+    for module in modules:
+        if module.scope:
+            scopes[module.scope] = scopes.get(module.scope, frozenset()) | module.syscalls
     return ProjectionPlan(
-        tree=tree,
+        trees=analysis.trees,
+        scopes=scopes,
         keep_sites=sorted(analysis.keep_sites.values(), key=lambda s: (s.path, s.file, s.row)),
         exception_lookups=list(analysis.exception_lookups.values()),
         files=files,

@@ -106,7 +106,7 @@ def test_derivation_follows_refs_object_get_indexes_and_functions(
 def test_whole_document_use_keeps_everything(tmp_path: Path, opa_binary: Path) -> None:
     root = _write(tmp_path, {"walker.rego": WHOLE, "lib/helpers.rego": HELPERS})
     plan = derive_plan([root], binary=opa_binary)
-    assert plan.tree is None
+    assert plan.keeps_everything
     assert plan.projection().keeps_everything
     [site] = plan.keep_sites
     assert site.path == "" and site.file.endswith("walker.rego") and site.row == 6
@@ -170,7 +170,10 @@ def _projection(*paths: str, presence: tuple[str, ...] = ()) -> Projection:
         tree.add(path.split("."), whole=True)
     for path in presence:
         tree.add(path.split("."), whole=False)
-    return ProjectionPlan(tree=tree, keep_sites=[], exception_lookups=[], files=[]).projection()
+    plan = ProjectionPlan(
+        trees={"": tree}, scopes={}, keep_sites=[], exception_lookups=[], files=[]
+    )
+    return plan.projection()
 
 
 DOC = {
@@ -226,3 +229,59 @@ def test_star_over_an_object_merges_with_named_keys() -> None:
 def test_keys_with_quotes_are_safe_in_generated_code(key: str) -> None:
     projection = _projection(f"event.{key}")
     assert projection.apply({"event": {key: 1, "other": 2}}) == {"event": {key: 1}}
+
+
+SCOPED = """# METADATA
+# title: Scoped
+# custom:
+#   id: scoped
+#   syscalls: [openat]
+package bpfopa.rules.scoped
+
+import data.bpfopa.lib.events
+import data.bpfopa.lib.result
+
+syscalls := result.syscalls(rego.metadata.chain())
+
+batch_alerts contains [i, "x"] if {
+	some name in syscalls
+	some i in events.by_syscall[name]
+	doc := input.events[i]
+	doc.process.cwd == "/tmp"
+}
+"""
+
+# The same shape, but it also reads documents of other syscalls: its reads apply to all.
+UNSCOPED = SCOPED.replace("scoped", "unscoped").replace(
+    'doc.process.cwd == "/tmp"', 'doc.process.cwd == "/tmp"\n\tinput.events[0].process.tty == 1'
+)
+
+LIBS = {
+    "lib/events.rego": "package bpfopa.lib.events\n\n"
+    "by_syscall[name] := [i | some i, doc in input.events; doc.event.name == name] "
+    "if some name in {d.event.name | some d in input.events}\n",
+    "lib/result.rego": "package bpfopa.lib.result\n\n"
+    "syscalls(chain) := {n | some e in chain; some n in e.annotations.custom.syscalls}\n",
+}
+
+
+def test_rule_packages_limited_to_their_syscalls_project_per_syscall(
+    tmp_path: Path, opa_binary: Path
+) -> None:
+    root = _write(tmp_path, {"scoped.rego": SCOPED, **LIBS})
+    plan = derive_plan([root], binary=opa_binary)
+    assert plan.scopes == {"bpfopa.rules.scoped": frozenset({"openat"})}
+    projection = plan.projection()
+    assert projection.paths() == ["event.name"]  # every document: the syscall index
+    assert projection.paths("openat") == ["event.name", "process.cwd"]
+    doc = {"event": {"name": "execve"}, "process": {"cwd": "/tmp", "tty": 1}}
+    assert projection.apply(doc) == {"event": {"name": "execve"}}
+    doc["event"]["name"] = "openat"
+    assert projection.apply(doc) == {"event": {"name": "openat"}, "process": {"cwd": "/tmp"}}
+
+
+def test_a_package_reading_other_documents_is_not_scoped(tmp_path: Path, opa_binary: Path) -> None:
+    root = _write(tmp_path, {"unscoped.rego": UNSCOPED, **LIBS})
+    plan = derive_plan([root], binary=opa_binary)
+    assert plan.scopes == {}
+    assert plan.projection().paths() == ["event.name", "process.cwd", "process.tty"]
