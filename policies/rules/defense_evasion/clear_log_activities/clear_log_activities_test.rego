@@ -1,5 +1,6 @@
 package bpfopa.rules.clear_log_activities_test
 
+import data.bpfopa.lib.lists
 import data.bpfopa.lib.testing
 import data.bpfopa.rules.clear_log_activities
 
@@ -29,4 +30,16 @@ test_no_alert_append_auth_log if {
 test_no_alert_truncate_other_file if {
 	doc := testing.open("/tmp/out.txt", 577, {"process": {"name": "bash", "exe": "/usr/bin/bash", "args": [], "argv0": "bash", "cmdline": "bash"}})
 	count(clear_log_activities.alerts) == 0 with input as doc
+}
+
+# The rule's cheap first test must accept every log directory and file name of the lists.
+test_log_files_pass_the_cheap_test if {
+	every dir in lists.log_directories {
+		regex.match(clear_log_activities._log_file_pattern, concat("/", [dir, "x"]))
+	}
+	every name in lists.log_files {
+		regex.match(clear_log_activities._log_file_pattern, concat("/", ["/srv/app", name]))
+		regex.match(clear_log_activities._log_file_pattern, name)
+	}
+	not regex.match(clear_log_activities._log_file_pattern, "/var/lib/app/data.db")
 }
