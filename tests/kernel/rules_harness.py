@@ -51,10 +51,13 @@ class LiveRun:
     """`bpfopa run --output-file`: alerts are read back from the JSONL file as they arrive."""
 
     workdir: Path
+    #: Called with the pid of the run and of each of its children (the managed OPA) once.
+    on_pid: Callable[[int], None] | None = None
     out: Path = field(init=False)
     proc: subprocess.Popen[str] = field(init=False)
     _alerts: list[Alert] = field(init=False, default_factory=list)
     _offset: int = field(init=False, default=0)
+    _reported: set[int] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.out = self.workdir / "alerts.jsonl"
@@ -78,10 +81,22 @@ class LiveRun:
             self._offset += end
         return self._alerts
 
+    def _report_pids(self) -> None:
+        if self.on_pid is None:
+            return
+        pids = {self.proc.pid}
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                pids.update(int(p) for p in (task / "children").read_text().split())
+        for pid in pids - self._reported:
+            self.on_pid(pid)
+            self._reported.add(pid)
+
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Ready once a canary (`cat /etc/shadow`) went all the way through to an alert."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            self._report_pids()
             if self.proc.poll() is not None:
                 raise AssertionError(f"bpfopa run exited early: {self.proc.stderr.read()}")  # type: ignore[union-attr]
             canary = subprocess.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL, check=True)
@@ -91,33 +106,47 @@ class LiveRun:
                 if any(a["rule"] == "Read sensitive file untrusted" for a in self.alerts()):
                     return
                 time.sleep(0.05)
-        raise AssertionError("bpfopa run never alerted on the canary")
+        code, err = self.stop()
+        raise AssertionError(
+            f"bpfopa run never alerted on the canary within {timeout:.0f} s "
+            f"(stopped: exit {code}; stderr: {err[-3000:]})"
+        )
 
-    def alerts_for(
-        self, pid: int, expected: set[str], timeout: float = 8.0, settle: float = 0.4
-    ) -> list[Alert]:
-        """Alerts of `pid`'s process tree: waits until every expected title arrived (at most
-        `timeout`), then `settle` seconds more so that unexpected extra alerts show too."""
+    def barrier(self, timeout: float) -> bool:
+        """Wait until the pipeline has caught up with now: a canary `cat /etc/shadow` run
+        after the action has alerted. False when it did not within `timeout` seconds."""
+        canary = subprocess.Popen(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
+        canary.wait(10)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            mine = [a for a in self.alerts() if pid in process_pids(a)]
-            if expected <= {a["rule"] for a in mine}:
-                break
+            if any(canary.pid in process_pids(a) for a in self.alerts()):
+                return True
             time.sleep(0.05)
+        return False
+
+    def alerts_for(
+        self, pid: int, expected: set[str], timeout: float = 60.0, settle: float = 0.3
+    ) -> tuple[list[Alert], bool]:
+        """Alerts of `pid`'s process tree, once the pipeline has processed everything up to
+        the end of the action (see `barrier`; the run lags behind when the shared host is
+        busy) and `settle` seconds more, so that unexpected extra alerts show too. Also
+        says whether the barrier was reached."""
+        caught_up = self.barrier(timeout)
         time.sleep(settle)
-        return [a for a in self.alerts() if pid in process_pids(a)]
+        return [a for a in self.alerts() if pid in process_pids(a)], caught_up
 
     def check(
         self, action: Callable[[], int], expected: set[str], attempts: int = 3
-    ) -> tuple[int, list[Alert], list[Alert]]:
+    ) -> tuple[int, list[Alert], list[Alert], bool]:
         """Run `action` (returns the pid to follow) and collect its alerts. When expected
         alerts are missing AND bpfopa reported lost events meanwhile (its internal drop alert;
         the host is shared with other busy sessions), the run could not see the action, so it
-        is repeated. Returns (pid, its alerts, the drop alerts of the last attempt)."""
+        is repeated. Returns (pid, its alerts, the drop alerts of the last attempt, whether the
+        pipeline caught up)."""
         for _ in range(attempts):
             mark = len(self.alerts())
             pid = action()
-            alerts = self.alerts_for(pid, expected)
+            alerts, caught_up = self.alerts_for(pid, expected)
             drops = [a for a in self.alerts()[mark:] if is_drop(a)]
             if expected <= {a["rule"] for a in alerts} or not drops:
                 break
@@ -126,7 +155,7 @@ class LiveRun:
                 "repeating the action",
                 stacklevel=2,
             )
-        return pid, alerts, drops
+        return pid, alerts, drops, caught_up
 
     def stop(self) -> tuple[int, str]:
         self.proc.send_signal(signal.SIGTERM)
