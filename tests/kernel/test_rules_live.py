@@ -5,12 +5,12 @@ module. Each test performs the attack-like action in a child process and asserts
 the expected alerts (rule titles, once each) arrive for that process tree. Rules that
 legitimately fire together on one action are listed together, with the reason.
 
-Not covered here (see the module's report): Linux Kernel Module Injection Detected (no
-init_module/finit_module tracepoints on a kernel built without modules), Debugfs Launched in
-Privileged Container (no `process.container.privileged`), Drop and execute new binary in
-container (no `process.exe_upper_layer`, no overlay container), Detect outbound connections to
-common miner pool ports (needs the peer's DNS name), Interpreted procs inbound network activity
-(needs a routable listening address; servers here listen on 127.0.0.1 only).
+Not covered here: Linux Kernel Module Injection Detected (no init_module/finit_module
+tracepoints on a kernel built without modules), Debugfs Launched in Privileged Container (no
+`process.container.privileged`), Drop and execute new binary in container (no
+`process.exe_upper_layer`, no overlay container), Detect outbound connections to common miner
+pool ports (needs the peer's DNS name, which the document does not carry, for a miner domain
+this offline host cannot resolve).
 """
 
 from __future__ import annotations
