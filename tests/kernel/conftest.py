@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bpfopa.schema import BY_NAME
 from tests.conftest import require
 
 Doc = dict[str, Any]
@@ -52,6 +53,11 @@ class CaptureHarness:
                 self._docs.extend(docs)
         await self.source.aclose()
 
+    def reset(self) -> None:
+        """Forget collected documents (marks taken before are void)."""
+        with self._lock:
+            self._docs.clear()
+
     def mark(self) -> int:
         with self._lock:
             return len(self._docs)
@@ -79,14 +85,29 @@ class CaptureHarness:
 
 
 @pytest.fixture(scope="session")
-def capture() -> Iterator[CaptureHarness]:
+def capture_session() -> Iterator[CaptureHarness]:
+    """The one capture of the session, kept quiet (process state only) between the tests that
+    use it: capturing every syscall of the host all session long would cost minutes of CPU and
+    feed any other bpfopa a test starts (each one's /proc reads are the other's events)."""
     require(os.geteuid() == 0, "kernel tests need root")
     try:
         import bcc  # noqa: F401
     except ImportError:
         require(False, "BCC (python3-bpfcc) is not importable")
     harness = CaptureHarness()
+    harness.source.select_syscalls(())
     try:
         yield harness
     finally:
         harness.close()
+
+
+@pytest.fixture
+def capture(capture_session: CaptureHarness) -> Iterator[CaptureHarness]:
+    """The session capture with every known syscall selected, for one test."""
+    capture_session.reset()
+    capture_session.source.select_syscalls(BY_NAME)
+    try:
+        yield capture_session
+    finally:
+        capture_session.source.select_syscalls(())

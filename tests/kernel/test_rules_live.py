@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from bpfopa.schema import BY_NAME
 from tests.conftest import require
 from tests.kernel.conftest import CaptureHarness
 from tests.kernel.rules_harness import (
@@ -54,22 +53,18 @@ SENSITIVE_UNTRUSTED = "Read sensitive file untrusted"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, capture: CaptureHarness) -> Iterator[LiveRun]:
-    # The kernel tests' session capture (tests/kernel/conftest.py) lives in this process.
-    # Capturing every syscall of a busy host next to `bpfopa run` costs minutes of CPU and
-    # makes the run lag tens of seconds behind; the two also feed each other (each one's
-    # /proc lookups and OPA traffic are the other one's events). So while this module runs
-    # the session capture keeps only what process state needs, ignores the run and its
-    # managed OPA, and gets its full set back afterwards. Requesting it here makes the setup
-    # the same whether this module runs alone or after the other kernel tests.
-    capture.source.select_syscalls(())
-    run = LiveRun(tmp_path_factory.mktemp("live-rules"), on_pid=capture.source.exclude_pid)
+def live(
+    tmp_path_factory: pytest.TempPathFactory, capture_session: CaptureHarness
+) -> Iterator[LiveRun]:
+    # The kernel tests' session capture (tests/kernel/conftest.py) lives in this process and
+    # is quiet between tests (process state only); it also ignores the run and its managed
+    # OPA, so that neither capture feeds on the other's /proc lookups and OPA traffic.
+    run = LiveRun(tmp_path_factory.mktemp("live-rules"), on_pid=capture_session.source.exclude_pid)
     try:
         run.wait_ready()
         yield run
     finally:
         code, err = run.stop()
-        capture.source.select_syscalls(BY_NAME)  # the session capture's own default: all
     assert code == 0, err
 
 
