@@ -42,6 +42,7 @@ from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
 from bpfopa.output import CallbackSink
 from bpfopa.pipeline import Pipeline, PipelineConfig, QueuePolicy, QueueSource
 from bpfopa.policy import ManagedOpa, OpaClient, OpaClientConfig
+from bpfopa.policy._projection import ProjectionPlan, derive_plan
 
 TRIVIAL_POLICY = """package bpfopa.main
 
@@ -125,7 +126,12 @@ def total_dropped(snapshot: dict[str, Any]) -> int:
 
 
 async def run_pipeline(
-    opa: ManagedOpa, config: PipelineConfig, feeder: Any, *, inflight: int
+    opa: ManagedOpa,
+    config: PipelineConfig,
+    feeder: Any,
+    *,
+    inflight: int,
+    plan: ProjectionPlan | None = None,
 ) -> tuple[Run, float]:
     """Run one pipeline while ``feeder(source)`` offers events; returns the run and feed end."""
     source = QueueSource(max_batches=4096)
@@ -142,6 +148,8 @@ async def run_pipeline(
 
     client = OpaClient(OpaClientConfig(url=opa.url, max_inflight=inflight, timeout_s=120))
     async with client:
+        # Derived once per policy set (not inside the timed run); None: full documents.
+        await client.set_projection_plan(plan)
         pipeline = Pipeline(source, client, [CallbackSink(on_alerts)], config)
         started = time.perf_counter()
         cpu_started = time.process_time()
@@ -221,14 +229,23 @@ def rate_config(inflight: int) -> PipelineConfig:
 
 
 async def sustained(
-    opa: ManagedOpa, workload: Workload, start_rate: float, step_seconds: float, inflight: int
+    opa: ManagedOpa,
+    workload: Workload,
+    start_rate: float,
+    step_seconds: float,
+    inflight: int,
+    plan: ProjectionPlan | None,
 ) -> tuple[float, list[dict[str, Any]]]:
     """The highest offered rate that passes :func:`zero_loss`: x1.5 steps, then one bisection."""
     steps: list[dict[str, Any]] = []
 
     async def step(rate: float) -> bool:
         run, _ = await run_pipeline(
-            opa, rate_config(inflight), at_rate(workload, rate, step_seconds), inflight=inflight
+            opa,
+            rate_config(inflight),
+            at_rate(workload, rate, step_seconds),
+            inflight=inflight,
+            plan=plan,
         )
         ok = zero_loss(run, rate, step_seconds)
         steps.append(
@@ -265,7 +282,11 @@ def _ms(seconds: float | None) -> float | None:
 
 
 async def bench_policy_set(
-    label: str, opa: ManagedOpa, args: argparse.Namespace, scale: float
+    label: str,
+    opa: ManagedOpa,
+    args: argparse.Namespace,
+    scale: float,
+    plan: ProjectionPlan | None,
 ) -> dict[str, Any]:
     workload = Workload()
     print(f"[{label}] throughput, batched vs per event ({args.repeat} runs each)", flush=True)
@@ -278,6 +299,7 @@ async def bench_policy_set(
             throughput_config(False, args.inflight),
             as_fast_as_possible(workload, int(args.batched_events * scale)),
             inflight=args.inflight,
+            plan=plan,
         )
         batched_runs.append(run)
         run, _ = await run_pipeline(
@@ -285,6 +307,7 @@ async def bench_policy_set(
             throughput_config(True, args.inflight),
             as_fast_as_possible(workload, int(args.per_event_events * scale)),
             inflight=args.inflight,
+            plan=plan,
         )
         per_event_runs.append(run)
         print(f"    batched {batched_runs[-1].rate:.0f}/s, per event {run.rate:.0f}/s", flush=True)
@@ -294,6 +317,7 @@ async def bench_policy_set(
         throughput_config(True, 1),
         as_fast_as_possible(workload, int(args.per_event_events * scale / 2)),
         inflight=1,
+        plan=plan,
     )
     print(f"    per event, one at a time: {sequential.rate:.0f}/s", flush=True)
     batched = sorted(batched_runs, key=lambda r: r.rate)[len(batched_runs) // 2]
@@ -305,6 +329,7 @@ async def bench_policy_set(
         rate_config(args.inflight),
         at_rate(workload, args.rate, args.latency_seconds),
         inflight=args.inflight,
+        plan=plan,
     )
     print(
         f"    p50 {_ms(fixed.percentile(50))} ms, p99 {_ms(fixed.percentile(99))} ms, "
@@ -313,7 +338,7 @@ async def bench_policy_set(
     )
     print(f"[{label}] sustained zero-loss rate", flush=True)
     best, steps = await sustained(
-        opa, workload, args.start_rate * scale, args.step_seconds, args.inflight
+        opa, workload, args.start_rate * scale, args.step_seconds, args.inflight, plan
     )
     print(f"    sustained {best:.0f} events/s with zero loss", flush=True)
     low = best / 2 if best else 0
@@ -324,6 +349,7 @@ async def bench_policy_set(
             rate_config(args.inflight),
             at_rate(workload, low, args.latency_seconds),
             inflight=args.inflight,
+            plan=plan,
         )
         at_half = {
             "offered_per_s": low,
@@ -464,6 +490,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "python": platform.python_version(),
         "opa_version": OPA_VERSION,
         "offered_rate": args.rate,
+        "opa_projection": args.opa_projection,
         "load_average_before": os.getloadavg(),
         "policy_sets": {},
     }
@@ -474,8 +501,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         for label, bundled, extra, scale in sets:
             if args.only and args.only not in label:
                 continue
+            plan = None
+            if args.opa_projection == "auto":
+                plan = derive_plan([POLICIES_DIR, *extra] if bundled else extra)
             async with ManagedOpa(include_bundled=bundled, extra_policies=extra) as opa:
-                results["policy_sets"][label] = await bench_policy_set(label, opa, args, scale)
+                result = await bench_policy_set(label, opa, args, scale, plan)
+            if plan is not None:
+                docs = generate(1000, seed=7)["events"]
+                projection = plan.projection()
+                result["bytes_per_doc"] = {
+                    "full": sum(len(orjson.dumps(d)) for d in docs) / len(docs),
+                    "projected": sum(len(orjson.dumps(projection.apply(d))) for d in docs)
+                    / len(docs),
+                }
+            results["policy_sets"][label] = result
     return results
 
 
@@ -491,6 +530,12 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=4.0)
     parser.add_argument("--start-rate", type=float, default=500.0)
     parser.add_argument("--only", help="run only the policy set whose label contains this")
+    parser.add_argument(
+        "--opa-projection",
+        choices=["auto", "off"],
+        default="auto",
+        help="send OPA only the fields the policies read (auto, as `bpfopa run`) or full documents",
+    )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "perf-pipeline.json")
     parser.add_argument("--plot", type=Path, default=PROJECT_ROOT / "docs" / "perf-pipeline.png")
     args = parser.parse_args()

@@ -241,6 +241,10 @@ class Pipeline:
         cfg = self.config
         if cfg.opa_projection == "off":
             self.projection_off_reason = "--opa-projection off"
+            await self.client.set_projection_plan(None)
+            return
+        if self.client.projection_plan is not None:  # derived by the caller
+            self.projection_off_reason = None
             return
         if not cfg.policy_dirs:
             self.projection_off_reason = "no local policy files"

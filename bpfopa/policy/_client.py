@@ -332,6 +332,10 @@ class OpaClient:
 
     # -- projection ---------------------------------------------------------------------------
 
+    @property
+    def projection_plan(self) -> ProjectionPlan | None:
+        return self._plan
+
     async def set_projection_plan(self, plan: ProjectionPlan | None) -> None:
         """Send OPA only what ``plan`` says the policies read (None: full documents).
 

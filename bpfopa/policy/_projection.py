@@ -184,20 +184,34 @@ class _CodeGen:
                 self._named(key, child, src, out, inner)
         self.lines.append(f"{inner}{dst_assign}{out}")
         if star is not None and not named:
-            element = self.element_function(star)
             self.lines.append(f"{indent}elif type({src}) is list:")
-            self.lines.append(f"{inner}{dst_assign}[{element}(v) for v in {src}]")
+            self.lines.append(f"{inner}{dst_assign}{self._list(star, src)}")
         self.lines.append(f"{indent}else:")  # not the expected shape: keep it
         self.lines.append(f"{inner}{dst_assign}{src}")
 
     def _named(self, key: str, child: _Node, src: str, out: str, indent: str) -> None:
-        self.lines.append(f"{indent}if {key!r} in {src}:")
         if child.whole:
+            # The schema's keys are nearly always present: one lookup, and a try block costs
+            # nothing until it catches.
+            self.lines.append(f"{indent}try:")
             self.lines.append(f"{indent}    {out}[{key!r}] = {src}[{key!r}]")
+            self.lines.append(f"{indent}except KeyError:")
+            self.lines.append(f"{indent}    pass")
             return
+        self.lines.append(f"{indent}if {key!r} in {src}:")
         value = self.var("v")
         self.lines.append(f"{indent}    {value} = {src}[{key!r}]")
         self.node(child, value, f"{out}[{key!r}] = ", indent + "    ")
+
+    def _list(self, star: _Node, src: str) -> str:
+        """The projected elements of list ``src``."""
+        keys = list(star.children)
+        if len(keys) == 1 and star.children[keys[0]].whole and keys[0] != STAR:
+            # One kept key per element (process.ancestors.*.name): inline, no call per element.
+            k = repr(keys[0])
+            element = f"({{{k}: e[{k}]}} if {k} in e else {{}})"
+            return f"[({element} if type(e) is dict else e) for e in {src}]"
+        return f"[{self.element_function(star)}(v) for v in {src}]"
 
     def element_function(self, node: _Node) -> str:
         name = self.var("_element")
