@@ -802,7 +802,9 @@ def _scoped_syscalls(raw: Mapping[str, Any], module: _Module) -> frozenset[str] 
     documents only as ``input.events[i]`` where ``some i in events.by_syscall[name]`` and
     ``some name in syscalls`` hold in the same body. main.rego evaluates exactly those
     (lib/events.by_syscall groups the batch by event.name), so the package sees no other
-    document and what it reads is needed only for those syscalls.
+    document and what it reads is needed only for those syscalls. That premise — by_syscall[name]
+    lists only positions of documents whose event.name is name — is lib/events' contract, not
+    checked here: tests/opa/test_projection.py checks it against the real policies.
     """
     if module.package[:2] != ("bpfopa", "rules"):
         return None

@@ -186,3 +186,23 @@ async def test_exception_fields_join_the_projection(
         assert "process.euid" in client.projection.paths()
         evaluation = await client.evaluate([shadow, excepted])
     assert [(a.index, a.id) for a in evaluation.alerts] == [(0, "read_sensitive_file_untrusted")]
+
+
+async def test_syscall_index_holds_only_documents_of_its_syscall(
+    opa_server: OpaServer, corpus: list[dict[str, Any]]
+) -> None:
+    """The per-syscall projection's premise: lib/events.by_syscall[name] lists only positions
+    of documents whose event.name is name (a rule package then sees no other document)."""
+    events = corpus[:BATCH] + corpus[-BATCH:]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{opa_server.url}/v1/data/bpfopa/lib/events/by_syscall",
+            data=orjson.dumps({"input": {"events": events}}),
+        ) as resp,
+    ):
+        assert resp.status == 200
+        index = orjson.loads(await resp.read())["result"]
+    assert index, "the index is empty: the premise is not exercised"
+    for name, positions in index.items():
+        assert all(events[i]["event"]["name"] == name for i in positions), name
