@@ -21,6 +21,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("capture", help="print captured syscalls as JSON lines (or text)")
     parser.add_argument("--syscalls", help="comma-separated syscall names (default: all known)")
     parser.add_argument("--pid", type=int, help="only this process (tgid)")
+    parser.add_argument(
+        "--exclude-pid",
+        type=int,
+        action="append",
+        default=[],
+        metavar="PID",
+        help="never capture this process (repeatable): e.g. another bpfopa on the host",
+    )
     parser.add_argument("--container", help="only processes in this container (id prefix)")
     parser.add_argument("--duration", type=float, help="stop after S seconds")
     parser.add_argument(
@@ -77,7 +85,11 @@ async def _capture(
     args: argparse.Namespace, syscalls: set[str] | None, fmt: str, out: IO[bytes]
 ) -> int:
     source = LiveSource(
-        syscalls=syscalls, attach=args.attach, transport=args.transport, target_pid=args.pid
+        syscalls=syscalls,
+        attach=args.attach,
+        transport=args.transport,
+        target_pid=args.pid,
+        exclude_pids=args.exclude_pid,
     )
     await source.start()
     loop = asyncio.get_running_loop()
