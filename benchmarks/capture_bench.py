@@ -6,7 +6,9 @@ Workloads (compiled C, so the loop measures syscalls, not Python):
 
 Configurations: no capture (baseline); per-syscall tracepoints (the default) and raw
 sys_enter/sys_exit, each with the ring buffer drained on a 2 ms timer; tracepoints with the
-perf buffer waking the reader every 32 records, and every record (BCC's default). Every
+arguments parked by an entry program ("map pairing", the fallback for kernels before 5.15)
+instead of read back from the saved registers at exit; tracepoints with the perf buffer waking
+the reader every 32 records, and every record (BCC's default). Every
 syscall bpfopa knows is attached and selected. Each capture drains the kernel buffer on a
 thread and counts the records, so "delivered" is checked against the loop count and the
 kernel's loss counter.
@@ -55,6 +57,7 @@ int main(int argc, char **argv) {
 CONFIGS: dict[str, ProbeConfig | None] = {
     "baseline": None,
     "tracepoint+ringbuf": ProbeConfig(syscalls=frozenset(BY_NAME)),
+    "tracepoint+ringbuf, map pairing": ProbeConfig(syscalls=frozenset(BY_NAME), pairing="map"),
     "raw+ringbuf": ProbeConfig(syscalls=frozenset(BY_NAME), attach="raw"),
     "tracepoint+perf/32": ProbeConfig(syscalls=frozenset(BY_NAME), transport="perf"),
     "tracepoint+perf/1": ProbeConfig(

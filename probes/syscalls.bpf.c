@@ -1,7 +1,11 @@
-/* Selected syscalls: entry arguments are parked per thread, and one record is emitted at exit
- * with the return value and the strings and sockaddrs the arguments point to. Strings are read
- * at exit, as Falco does: the kernel has consumed them by then and the memory is still mapped.
+/* Selected syscalls: one record per completed syscall, emitted at exit with the return value
+ * and the strings and sockaddrs the arguments point to. Strings are read at exit, as Falco
+ * does: the kernel has consumed them by then and the memory is still mapped.
  *
+ * The arguments at exit come from one of two places:
+ *  - registers (default): the task's saved user registers (bpf_task_pt_regs, kernel >= 5.15),
+ *    which a syscall leaves as they were, so only the exit needs a program;
+ *  - map: an entry program parks them per thread in `inflight` (older kernels).
  * Two attach modes share the handlers: per-syscall tracepoints (default: only the selected
  * syscalls pay) and raw sys_enter/sys_exit (every syscall pays, nothing is missed).
  */
@@ -83,27 +87,18 @@ static __always_inline void put_arg(u8 *items, u32 *pos, u8 arg, u8 kind,
 	}
 }
 
-static __always_inline int on_exit(void *ctx, s64 ret)
+static __always_inline int emit(void *ctx, struct inflight_call *call, s64 ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
 	u32 zero = 0;
-	struct inflight_call *call = inflight.lookup(&tid);
-	struct syscall_spec *spec;
-	struct record_buf *buf;
+	u32 nr = call->nr;
+	struct syscall_spec *spec = syscall_specs.lookup(&nr);
+	struct record_buf *buf = record_scratch.lookup(&zero);
 	struct syscall_event *e;
 	u8 *items;
 	u32 pos = 0;
-	u32 nr;
 
-	if (!call)
+	if (!spec || !buf)
 		return 0;
-	nr = call->nr;
-	spec = syscall_specs.lookup(&nr);
-	buf = record_scratch.lookup(&zero);
-	if (!spec || !buf) {
-		inflight.delete(&tid);
-		return 0;
-	}
 	e = (struct syscall_event *)buf->bytes;
 	fill_header(&e->h, OP_SYSCALL, bpf_get_current_task());
 	e->h.nr = nr;
@@ -123,8 +118,41 @@ static __always_inline int on_exit(void *ctx, s64 ret)
 	}
 	e->h.size = sizeof(struct syscall_event) + (pos & (ITEM_AREA * 2 - 1));
 	submit(ctx, buf->bytes, e->h.size);
+	return 0;
+}
+
+/* map pairing: the entry program parked the arguments. */
+static __always_inline int on_exit(void *ctx, s64 ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct inflight_call *call = inflight.lookup(&tid);
+
+	if (!call)
+		return 0;
+	emit(ctx, call, ret);
 	inflight.delete(&tid);
 	return 0;
+}
+
+/* registers pairing: the arguments are still in the registers saved at syscall entry. */
+static __always_inline int on_exit_regs(void *ctx, u32 nr, u64 regs, s64 ret)
+{
+	struct syscall_spec *spec;
+	struct inflight_call call = {};
+
+	if (nr >= NR_LIMIT)
+		return 0;
+	spec = syscall_specs.lookup(&nr);
+	if (!spec || !spec->enabled || is_excluded(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	call.nr = nr;
+	call.args[0] = read_kernel_u64(regs + OFF_REGS_ARG0);
+	call.args[1] = read_kernel_u64(regs + OFF_REGS_ARG1);
+	call.args[2] = read_kernel_u64(regs + OFF_REGS_ARG2);
+	call.args[3] = read_kernel_u64(regs + OFF_REGS_ARG3);
+	call.args[4] = read_kernel_u64(regs + OFF_REGS_ARG4);
+	call.args[5] = read_kernel_u64(regs + OFF_REGS_ARG5);
+	return emit(ctx, &call, ret);
 }
 
 /* Attached to selected syscalls:sys_enter_<name>: their formats share this layout. The kernel
@@ -151,7 +179,14 @@ int trace_syscalls_sys_exit(struct syscall_exit_args *ctx)
 	return on_exit(ctx, ctx->ret);
 }
 
-/* --attach raw: every syscall of every process enters here. */
+int trace_syscalls_sys_exit_regs(struct syscall_exit_args *ctx)
+{
+	u64 regs = (u64)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return on_exit_regs(ctx, (u32)ctx->nr, regs, ctx->ret);
+}
+
+/* --attach raw: every syscall of every process enters (and leaves) here. */
 int trace_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	u64 regs = ctx->args[0];
@@ -169,4 +204,12 @@ int trace_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 int trace_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	return on_exit(ctx, (s64)ctx->args[1]);
+}
+
+int trace_raw_sys_exit_regs(struct bpf_raw_tracepoint_args *ctx)
+{
+	u64 regs = ctx->args[0];
+
+	return on_exit_regs(ctx, (u32)read_kernel_u64(regs + OFF_REGS_NR), regs,
+			    (s64)ctx->args[1]);
 }

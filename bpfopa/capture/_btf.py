@@ -187,6 +187,7 @@ class TaskOffsets:
     regs_arg3: int
     regs_arg4: int
     regs_arg5: int
+    regs_nr: int
 
     @classmethod
     def from_btf(cls, btf: KernelBtf) -> TaskOffsets:
@@ -225,9 +226,16 @@ class TaskOffsets:
 
 
 def _syscall_arg_offsets(btf: KernelBtf) -> dict[str, int]:
+    """Where struct pt_regs keeps the syscall number and arguments. They are read at exit too,
+    so the first argument on arm64 comes from orig_x0: x0 by then holds the return value."""
     try:
         names = ("di", "si", "dx", "r10", "r8", "r9")
-        return {f"regs_arg{i}": btf.offset("pt_regs", name) for i, name in enumerate(names)}
+        offsets = {f"regs_arg{i}": btf.offset("pt_regs", name) for i, name in enumerate(names)}
+        offsets["regs_nr"] = btf.offset("pt_regs", "orig_ax")
+        return offsets
     except BtfError:
         base = btf.offset("pt_regs", "regs", "user_regs.regs")
-        return {f"regs_arg{i}": base + 8 * i for i in range(6)}
+        offsets = {f"regs_arg{i}": base + 8 * i for i in range(6)}
+        offsets["regs_arg0"] = btf.offset("pt_regs", "orig_x0")
+        offsets["regs_nr"] = btf.offset("pt_regs", "syscallno")
+        return offsets

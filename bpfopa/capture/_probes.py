@@ -21,6 +21,9 @@ from bpfopa.wire import SYSCALL_SPEC
 log = logging.getLogger(__name__)
 
 AttachMode = Literal["tracepoint", "raw"]
+# How a syscall's arguments reach its exit: read back from the saved registers (one program
+# per syscall, kernel >= 5.15), or parked per thread by an entry program.
+Pairing = Literal["registers", "map"]
 TransportName = Literal["ringbuf", "perf"]
 
 # Order matters: one translation unit, headers first.
@@ -44,6 +47,7 @@ class ProbeConfig:
     perf_wakeup_events: int = 32
     target_pid: int | None = None
     exclude_pids: frozenset[int] = frozenset()
+    pairing: Pairing = "registers"
 
 
 @dataclass
@@ -54,6 +58,7 @@ class Probes:
     transport: Transport
     arch: str
     attach_mode: AttachMode = "tracepoint"
+    pairing: Pairing = "registers"
     attached_syscalls: set[str] = field(default_factory=set)
     missing_tracepoints: list[str] = field(default_factory=list)
     _nr_by_name: dict[str, int] = field(default_factory=dict)
@@ -93,13 +98,16 @@ class Probes:
                     missing.append(name)
                     continue
                 try:
-                    self.bpf.attach_tracepoint(
-                        tp=f"syscalls:sys_enter_{tp_name}".encode(),
-                        fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}".encode(),
+                    if self.pairing == "map":
+                        self.bpf.attach_tracepoint(
+                            tp=f"syscalls:sys_enter_{tp_name}".encode(),
+                            fn_name=f"trace_syscalls_sys_enter_{len(BY_NAME[name].params)}".encode(),
+                        )
+                    exit_fn = "trace_syscalls_sys_exit" + (
+                        "_regs" if self.pairing == "registers" else ""
                     )
                     self.bpf.attach_tracepoint(
-                        tp=f"syscalls:sys_exit_{tp_name}".encode(),
-                        fn_name=b"trace_syscalls_sys_exit",
+                        tp=f"syscalls:sys_exit_{tp_name}".encode(), fn_name=exit_fn.encode()
                     )
                 except Exception as exc:
                     raise AttachError(f"cannot attach syscalls:sys_*_{tp_name}: {exc}") from exc
@@ -169,7 +177,13 @@ def load_probes(config: ProbeConfig) -> Probes:
         transport = PerfBufferReader(
             bpf, "events", bpf[b"lost_events"], config.perf_pages, config.perf_wakeup_events
         )
-    probes = Probes(bpf=bpf, transport=transport, arch=arch, attach_mode=config.attach)
+    probes = Probes(
+        bpf=bpf,
+        transport=transport,
+        arch=arch,
+        attach_mode=config.attach,
+        pairing=_usable_pairing(bpf, config.pairing),
+    )
     try:
         for pid in config.exclude_pids:
             probes.exclude_pid(pid)
@@ -192,6 +206,26 @@ def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:
         raise AttachError(f"cannot attach the process lifecycle tracepoints: {exc}") from exc
     probes.attach_syscalls(config.syscalls)
     if config.attach == "raw":
-        bpf.load_func(b"trace_raw_sys_enter", BPF.RAW_TRACEPOINT)
-        bpf.attach_raw_tracepoint(tp=b"sys_enter", fn_name=b"trace_raw_sys_enter")
-        bpf.attach_raw_tracepoint(tp=b"sys_exit", fn_name=b"trace_raw_sys_exit")
+        if probes.pairing == "map":
+            bpf.load_func(b"trace_raw_sys_enter", BPF.RAW_TRACEPOINT)
+            bpf.attach_raw_tracepoint(tp=b"sys_enter", fn_name=b"trace_raw_sys_enter")
+            bpf.attach_raw_tracepoint(tp=b"sys_exit", fn_name=b"trace_raw_sys_exit")
+        else:
+            bpf.attach_raw_tracepoint(tp=b"sys_exit", fn_name=b"trace_raw_sys_exit_regs")
+
+
+def _usable_pairing(bpf: Any, wanted: Pairing) -> Pairing:
+    """``registers`` needs bpf_task_pt_regs (kernel 5.15): fall back to ``map`` without it."""
+    from bcc import BPF
+
+    if wanted == "registers":
+        try:
+            bpf.load_func(b"trace_syscalls_sys_exit_regs", BPF.TRACEPOINT)
+        except Exception as exc:  # the verifier refuses the helper on older kernels
+            log.warning(
+                "reading syscall arguments at exit is not supported here (%s): "
+                "pairing entry and exit through a map instead",
+                exc,
+            )
+            return "map"
+    return wanted

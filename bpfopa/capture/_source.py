@@ -16,7 +16,14 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from bpfopa.capture._probes import AttachMode, ProbeConfig, Probes, TransportName, load_probes
+from bpfopa.capture._probes import (
+    AttachMode,
+    Pairing,
+    ProbeConfig,
+    Probes,
+    TransportName,
+    load_probes,
+)
 from bpfopa.enrich import DocumentBuilder
 from bpfopa.schema import BY_NAME, PROCESS_STATE_SYSCALLS
 from bpfopa.state import CgroupResolver, Clock, ProcessTable, cgroup2_mount
@@ -36,6 +43,7 @@ class LiveSource:
         exclude_pids: Collection[int] = (),
         attach: AttachMode = "tracepoint",
         transport: TransportName = "ringbuf",
+        pairing: Pairing = "registers",
         target_pid: int | None = None,
         queue_batches: int = 1024,
         poll_interval: float = 0.002,
@@ -49,6 +57,7 @@ class LiveSource:
             syscalls=frozenset(wanted | PROCESS_STATE_SYSCALLS),
             attach=attach,
             transport=transport,
+            pairing=pairing,
             target_pid=target_pid,
             exclude_pids=frozenset({os.getpid(), *exclude_pids}),
         )
