@@ -97,7 +97,7 @@ _exec_candidates(spawned) := union({
 	# system_user_interactive
 	{i | some i in spawned; input.events[i].process.user in lists.system_users},
 	# fileless_execution_via_memfd_create, execution_from_dev_shm
-	{i | some i in spawned; strings.any_prefix_match(input.events[i].process.exe, ["/memfd:", "/dev/shm/"])},
+	{i | some i in spawned; regex.match(`^/(memfd:|dev/shm/)`, input.events[i].process.exe)},
 	# execution_from_dev_shm
 	{i | some i in spawned; startswith(input.events[i].process.cwd, "/dev/shm")},
 	# detect_crypto_miners_using_the_stratum_protocol

@@ -27,8 +27,8 @@ batch_alerts contains [i, alert] if {
 	some i in events.by_syscall[name]
 	doc := input.events[i]
 	doc.event.name == "connect"
-	macros.ip_socket(doc)
 	macros.container(doc)
+	macros.ip_socket(doc)
 	peer := macros.remote(doc)
 	peer.address == macros.env_value(doc.process.env, "KUBERNETES_SERVICE_HOST")
 	peer.port == to_number(_service_port(doc.process.env))

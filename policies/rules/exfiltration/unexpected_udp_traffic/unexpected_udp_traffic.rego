@@ -26,8 +26,8 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
+	macros.l4proto(doc) == "udp" # the cheapest test first
 	macros.inbound_outbound(doc)
-	macros.l4proto(doc) == "udp"
 	port := macros.server_port(doc)
 	not port in lists.expected_udp_ports
 	msg := sprintf("Unexpected UDP Traffic Seen (connection=%s port=%d)", [object.get(doc.event, ["fd", "name"], "<NA>"), port])

@@ -28,9 +28,9 @@ batch_alerts contains [i, alert] if {
 	doc := input.events[i]
 	doc.event.name in {"connect", "sendto", "sendmsg"}
 	peer := macros.remote(doc)
-	not macros.private_address(peer.address)
+	_miner_pool(peer.name, peer.port) # before the CIDR tests: most peers have no name
 	peer.address != "127.0.0.1"
-	_miner_pool(peer.name, peer.port)
+	not macros.private_address(peer.address)
 	msg := sprintf("Outbound connection to IP/Port flagged by https://cryptoioc.ch (ip=%s port=%d name=%s)", [peer.address, peer.port, peer.name])
 	alert := result.alert(_metadata, doc, msg)
 }

@@ -26,11 +26,11 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	macros.inbound_outbound(doc)
-	macros.container(doc)
+	macros.container(doc) # the cheapest tests first, inbound_outbound's CIDR tests last
 	port := macros.server_port(doc)
 	port >= lists.nodeport_range.min
 	port <= lists.nodeport_range.max
+	macros.inbound_outbound(doc)
 	msg := sprintf("Unexpected K8s NodePort Connection (connection=%s port=%d)", [object.get(doc.event, ["fd", "name"], "<NA>"), port])
 	alert := result.alert(_metadata, doc, msg)
 }
