@@ -12,6 +12,7 @@
     │   ├── PolicyMissingError    OPA answers but the bpfopa policies are not loaded
     │   └── OpaBinaryError        the pinned opa binary is missing or the wrong version
     ├── BackpressureTimeout       a bounded queue stayed full past its deadline  (retriable)
+    ├── StageFailedError          a pipeline stage's task crashed; its neighbours fail with it
     └── SinkError                 an alert sink could not deliver  (retriable)
 
 ``retriable`` tells the retry policy (tenacity) whether trying again can help.
@@ -33,6 +34,7 @@ __all__ = [
     "PolicyMissingError",
     "ProbeCompileError",
     "SinkError",
+    "StageFailedError",
 ]
 
 
@@ -93,6 +95,10 @@ class BackpressureTimeout(BpfopaError):
     """A bounded queue stayed full for longer than its deadline."""
 
     retriable = True
+
+
+class StageFailedError(BpfopaError):
+    """A pipeline stage's task crashed; the stages waiting on its channels fail with this."""
 
 
 class SinkError(BpfopaError):

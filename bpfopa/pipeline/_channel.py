@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from bpfopa.errors import BackpressureTimeout, BpfopaError
+from bpfopa.errors import BackpressureTimeout, StageFailedError
 
 __all__ = [
     "Channel",
@@ -20,10 +20,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-class StageFailedError(BpfopaError):
-    """A stage's task crashed; the stages waiting on its channels fail with this."""
 
 
 class Lifecycle(enum.Enum):

@@ -11,19 +11,31 @@ from bpfopa.policy._client import (
     check_status,
     opa_errors,
 )
+from bpfopa.policy._projection import (
+    KeepSite,
+    Projection,
+    ProjectionPlan,
+    derive_plan,
+    exception_field_paths,
+)
 from bpfopa.policy._server import ManagedOpa, ServerState
 
 __all__ = [
     "OPA_VERSION",
     "DeadLetterFile",
     "Evaluation",
+    "KeepSite",
     "ManagedOpa",
     "OpaClient",
     "OpaClientConfig",
     "PolicyAlert",
+    "Projection",
+    "ProjectionPlan",
     "Rejection",
     "ServerState",
     "check_status",
+    "derive_plan",
+    "exception_field_paths",
     "find_opa",
     "opa_errors",
     "opa_version",
