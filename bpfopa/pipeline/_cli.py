@@ -121,7 +121,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="comma-separated syscalls to capture (default: what the policies ask for)",
     )
     run.add_argument(
-        "--attach", default="tracepoint", help="how probes attach (see bpfopa capture)"
+        "--attach",
+        default="tracepoint",
+        choices=("tracepoint", "raw"),
+        help="how probes attach (see bpfopa capture)",
+    )
+    run.add_argument(
+        "--exclude-pid",
+        type=int,
+        action="append",
+        default=[],
+        metavar="PID",
+        help="never capture this process (repeatable): e.g. another bpfopa on the host",
     )
     run.set_defaults(handler=run_command)
     replay = sub.add_parser("replay", help="evaluate a JSONL recording of event documents")
@@ -160,7 +171,9 @@ def run_command(args: argparse.Namespace) -> int:
         syscalls = [s.strip() for s in args.syscalls.split(",") if s.strip()]
 
     def factory(opa: ManagedOpa | None) -> EventSource:
-        excluded: Collection[int] = [opa.pid] if opa is not None and opa.pid else []
+        excluded: Collection[int] = [*args.exclude_pid] + (
+            [opa.pid] if opa is not None and opa.pid else []
+        )
         source: EventSource = open_live_source(syscalls, excluded, attach=args.attach)
         return source
 
