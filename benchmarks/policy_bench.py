@@ -8,6 +8,10 @@ Each round runs ``opa bench --count 1`` once per tree (a directory, or ``--rev R
 ``policies/`` of a git revision, exported to a temporary directory), so a burst of load from
 other work hits every tree alike. Reports the median and the minimum of the per-round ns/op
 (opa bench picks the iteration count itself) and the cost per event.
+
+``--optimize 0,1`` also measures each tree built into a bundle (``opa build -O=<level> -e
+bpfopa/main/alerts``), as ``opa run --server <bundle>`` would load it; level 0 is a plain
+bundle, the same policies as the directory.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "data.bpfopa.main.alerts"
+ENTRYPOINT = "bpfopa/main/alerts"
 
 
 def _export_revision(rev: str, into: Path) -> Path:
@@ -40,12 +45,28 @@ def _export_revision(rev: str, into: Path) -> Path:
     return target / "policies"
 
 
+def _build_bundle(opa: Path, tree: Path, level: int, into: Path) -> Path:
+    """``tree`` built with ``opa build -O=<level>`` for the alerts entrypoint."""
+    target = into / f"bundle-{abs(hash(str(tree)))}-O{level}.tar.gz"
+    subprocess.run(
+        [
+            *(str(opa), "build", f"-O={level}", "-e", ENTRYPOINT),
+            *("-o", str(target), str(tree)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
 def _bench_once(opa: Path, tree: Path, input_path: Path, query: str) -> float:
-    """ns per evaluation of ``query`` for one ``opa bench --count 1`` run."""
+    """ns per evaluation of ``query`` for one ``opa bench --count 1`` run (``tree``: a policy
+    directory or a bundle built by _build_bundle)."""
+    source = "--bundle" if tree.name.endswith(".tar.gz") else "--data"
     done = subprocess.run(
         [
             *(str(opa), "bench", "--count", "1", "--format", "json"),
-            *("--data", str(tree), "--input", str(input_path), query),
+            *(source, str(tree), "--input", str(input_path), query),
         ],
         capture_output=True,
         text=True,
@@ -65,11 +86,22 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--query", default=QUERY)
     parser.add_argument("--opa", type=Path, default=ROOT / ".bin" / "opa")
+    parser.add_argument(
+        "--optimize",
+        default="",
+        help="comma-separated opa build -O levels: also bench each tree as such a bundle",
+    )
     args = parser.parse_args()
     events = len(json.loads(args.input.read_text()).get("events", [])) or 1
     with tempfile.TemporaryDirectory() as tmp:
         labelled = [(f"rev {rev}", _export_revision(rev, Path(tmp))) for rev in args.rev]
         labelled += [(str(tree), tree) for tree in args.trees]
+        levels = [int(level) for level in args.optimize.split(",") if level.strip()]
+        labelled += [
+            (f"{label} (bundle -O={level})", _build_bundle(args.opa, tree, level, Path(tmp)))
+            for label, tree in list(labelled)
+            for level in levels
+        ]
         if not labelled:
             parser.error("give at least one policy directory or --rev")
         samples: dict[str, list[float]] = {label: [] for label, _ in labelled}

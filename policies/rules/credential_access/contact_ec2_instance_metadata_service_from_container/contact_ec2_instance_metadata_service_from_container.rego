@@ -26,7 +26,8 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	macros.container(doc) # the cheapest test first (outbound's CIDR tests are the dearest)
+	macros.container(doc) # the cheapest tests first (outbound's CIDR tests are the dearest)
+	_mentions_metadata_address(doc) # implied by the remote address test, and cheaper
 	macros.remote(doc).address == lists.cloud_metadata_address
 	macros.outbound(doc)
 	msg := "Outbound connection to EC2 instance metadata service"
@@ -37,3 +38,12 @@ batch_alerts contains [i, alert] if {
 alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
+
+# macros.remote is a sockaddr argument, else parsed from the fd's name: either holds the
+# address.
+_mentions_metadata_address(doc) if {
+	some key in macros.sockaddr_params
+	doc.event.params[key].address == lists.cloud_metadata_address
+}
+
+_mentions_metadata_address(doc) if contains(doc.event.fd.name, lists.cloud_metadata_address)

@@ -27,6 +27,7 @@ batch_alerts contains [i, alert] if {
 	some i in events.by_syscall[name]
 	doc := input.events[i]
 	doc.event.name in {"connect", "sendto", "sendmsg"}
+	_named_sockaddr(doc.event.params) # implied by peer.name below, and far cheaper than remote
 	peer := macros.remote(doc)
 	_miner_pool(peer.name, peer.port) # before the CIDR tests: most peers have no name
 	peer.address != "127.0.0.1"
@@ -47,4 +48,10 @@ _miner_pool(name, 80) if name in lists.http_miner_domains
 _miner_pool(name, port) if {
 	port in lists.miner_ports
 	name in lists.miner_domains
+}
+
+# Only a sockaddr argument carries the peer's name (macros.remote of an fd name has none).
+_named_sockaddr(params) if {
+	some key in macros.sockaddr_params
+	is_string(params[key].name)
 }
