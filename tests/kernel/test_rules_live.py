@@ -468,6 +468,23 @@ def test_non_sudo_setuid(live: LiveRun) -> None:
     )
 
 
+def test_non_sudo_setuid_that_succeeds(live: LiveRun) -> None:
+    # nobody holding CAP_SETUID (ambient) really becomes root: after the call the process is
+    # uid 0, and the rule must judge the caller it was (event.before), as Falco does at entry.
+    argv = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=+setuid",
+        "--ambient-caps=+setuid",
+    ]
+    code = "import os; os.setuid(0); assert os.getuid() == 0"
+    assert_exactly(
+        live, lambda: run_action([*argv, PYTHON, "-I", "-S", "-c", code]), {"Non sudo setuid"}
+    )
+
+
 _SETNS_OWN = """
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)

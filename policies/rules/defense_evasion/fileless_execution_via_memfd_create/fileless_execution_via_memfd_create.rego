@@ -25,7 +25,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	startswith(doc.process.exe, "/memfd:")
+	_from_memfd(doc.process)
 	macros.spawned_process(doc)
 	msg := sprintf("Fileless execution via memfd_create (exe=%s)", [doc.process.exe])
 	alert := result.alert(_metadata, doc, msg)
@@ -35,3 +35,8 @@ batch_alerts contains [i, alert] if {
 alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
+
+_from_memfd(process) if process.exe_from_memfd == true
+
+# Documents from before the capture set exe_from_memfd (or recorded elsewhere).
+_from_memfd(process) if startswith(process.exe, "/memfd:")

@@ -28,8 +28,8 @@ batch_alerts contains [i, alert] if {
 	doc := input.events[i]
 	doc.event.name == "setuid"
 	_known_user(doc)
-	not _root(doc.process)
-	doc.event.params.uid != doc.process.uid
+	not _caller_root(doc)
+	doc.event.params.uid != _caller_uid(doc)
 	not doc.process.name in _setuid_programs
 	not startswith(doc.process.name, "runc:")
 	msg := sprintf("Unexpected setuid call by non-sudo, non-root program (arg_uid=%v)", [doc.event.params.uid])
@@ -54,6 +54,13 @@ _known_user(doc) if {
 	is_string(doc.process.user)
 }
 
-_root(process) if process.user == "root"
+# Falco reads the user at the syscall's entry: who called, not who the call made it. The
+# capture reports the caller's ids before a set*id call in event.before.
+_caller_uid(doc) := object.get(doc, ["event", "before", "uid"], doc.process.uid)
 
-_root(process) if process.uid == 0
+_caller_root(doc) if _caller_uid(doc) == 0
+
+_caller_root(doc) if {
+	not doc.event.before
+	doc.process.user == "root"
+}

@@ -31,3 +31,14 @@ test_no_alert_unknown_container_user if {
 	doc := testing.syscall("setuid", object.union(testing.in_container, {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3", "user": null}, "event": {"params": {"uid": 0}}}))
 	count(non_sudo_setuid.alerts) == 0 with input as doc
 }
+
+test_alerts_successful_switch_to_root if {
+	# setuid(0) succeeded: the process is root now, but the caller was uid 1000.
+	doc := testing.syscall("setuid", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3", "uid": 0, "user": "root"}, "event": {"ret": 0, "params": {"uid": 0}, "before": {"uid": 1000, "euid": 1000, "gid": 1000}}})
+	count(non_sudo_setuid.alerts) == 1 with input as doc
+}
+
+test_no_alert_root_caller_drops_privileges if {
+	doc := testing.syscall("setuid", {"process": {"name": "python3", "exe": "/usr/bin/python3", "args": [], "argv0": "python3", "cmdline": "python3", "uid": 33, "user": "www-data"}, "event": {"ret": 0, "params": {"uid": 33}, "before": {"uid": 0, "euid": 0, "gid": 0}}})
+	count(non_sudo_setuid.alerts) == 0 with input as doc
+}
