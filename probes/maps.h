@@ -4,8 +4,8 @@
 #define BPFOPA_MAPS_H
 
 #ifdef TRANSPORT_RINGBUF
-/* 4 MiB (RINGBUF_PAGES, set by userspace): ~20k typical 200-byte events between two 2 ms polls
- * even at 1M events/s bursts. */
+/* RINGBUF_PAGES is set by userspace (ProbeConfig.ringbuf_pages: 16 MiB by default, ~80k
+ * typical records, which covers a reader held up for 200 ms by a busy CPU). */
 BPF_RINGBUF_OUTPUT(events, RINGBUF_PAGES);
 #else
 BPF_PERF_OUTPUT(events);

@@ -42,7 +42,9 @@ class ProbeConfig:
     syscalls: frozenset[str]
     attach: AttachMode = "tracepoint"
     transport: TransportName = "ringbuf"
-    ringbuf_pages: int = 1024  # 4 MiB with 4 KiB pages
+    # 16 MiB: ~80k typical records, 200 ms of an openat loop flat out, so a reader held up by
+    # a GIL switch or a busy CPU does not make the kernel drop.
+    ringbuf_pages: int = 4096
     perf_pages: int = 256  # per CPU
     perf_wakeup_events: int = 32
     target_pid: int | None = None

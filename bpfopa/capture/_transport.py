@@ -70,6 +70,9 @@ class RingBufferReader:
             if not header & _RINGBUF_DISCARD:
                 records.append(data[at + _RINGBUF_HDR : at + _RINGBUF_HDR + length])
             consumer += (length + _RINGBUF_HDR + 7) & ~7
+            if len(records) & 0xFFF == 0:
+                # Hand space back during a long drain, not only at its end.
+                _U64.pack_into(self._consumer, 0, consumer)
         _U64.pack_into(self._consumer, 0, consumer)
         return records
 
