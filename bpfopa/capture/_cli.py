@@ -17,10 +17,8 @@ from bpfopa.errors import BpfopaError
 from bpfopa.schema import BY_NAME
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("capture", help="print captured syscalls as JSON lines (or text)")
-    parser.add_argument("--syscalls", help="comma-separated syscall names (default: all known)")
-    parser.add_argument("--pid", type=int, help="only this process (tgid)")
+def add_capture_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every command that captures live shares (``capture`` and ``run``)."""
     parser.add_argument(
         "--exclude-pid",
         type=int,
@@ -29,6 +27,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PID",
         help="never capture this process (repeatable): e.g. another bpfopa on the host",
     )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("capture", help="print captured syscalls as JSON lines (or text)")
+    parser.add_argument("--syscalls", help="comma-separated syscall names (default: all known)")
+    parser.add_argument("--pid", type=int, help="only this process (tgid)")
+    add_capture_arguments(parser)
     parser.add_argument("--container", help="only processes in this container (id prefix)")
     parser.add_argument("--duration", type=float, help="stop after S seconds")
     parser.add_argument(

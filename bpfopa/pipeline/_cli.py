@@ -114,6 +114,8 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bpfopa.capture._cli import add_capture_arguments
+
     run = sub.add_parser("run", help="capture syscalls live and evaluate them with OPA")
     _add_common(run, "127.0.0.1:9464")
     run.add_argument(
@@ -126,14 +128,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=("tracepoint", "raw"),
         help="how probes attach (see bpfopa capture)",
     )
-    run.add_argument(
-        "--exclude-pid",
-        type=int,
-        action="append",
-        default=[],
-        metavar="PID",
-        help="never capture this process (repeatable): e.g. another bpfopa on the host",
-    )
+    add_capture_arguments(run)
     run.set_defaults(handler=run_command)
     replay = sub.add_parser("replay", help="evaluate a JSONL recording of event documents")
     replay.add_argument("file", type=Path, help="JSONL event documents (bpfopa capture output)")
