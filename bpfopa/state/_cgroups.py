@@ -21,14 +21,15 @@ def cgroup2_mount(mounts: str = "/proc/self/mounts") -> str | None:
 class CgroupResolver:
     """Maps cgroup v2 ids to paths: the id is the inode number of the cgroup's directory.
 
-    A miss rescans the hierarchy, at most once per ``rescan_interval`` seconds, so a flood of
-    events from an unknown cgroup costs one walk, not one per event.
+    A miss rescans the hierarchy, at most once per ``rescan_interval`` seconds for the same
+    id, so a flood of events from a cgroup that is gone costs one walk, not one per event,
+    while a cgroup created a moment after the last walk is still found.
     """
 
     def __init__(self, mount: str | None, rescan_interval: float = 0.2) -> None:
         self._mount = mount
         self._paths: dict[int, str] = {}
-        self._last_scan = 0.0
+        self._missed: dict[int, float] = {}
         self._interval = rescan_interval
 
     def path(self, cgroup_id: int) -> str | None:
@@ -36,11 +37,15 @@ class CgroupResolver:
         if found is not None or self._mount is None:
             return found
         now = time.monotonic()
-        if now - self._last_scan < self._interval:
+        if now - self._missed.get(cgroup_id, -self._interval) < self._interval:
             return None
-        self._last_scan = now
         self._scan()
-        return self._paths.get(cgroup_id)
+        found = self._paths.get(cgroup_id)
+        if found is None:
+            if len(self._missed) > 4096:
+                self._missed.clear()
+            self._missed[cgroup_id] = now
+        return found
 
     def _scan(self) -> None:
         assert self._mount is not None

@@ -346,16 +346,23 @@ class ProcessTable:
             proc.uid, proc.gid, proc.euid = uid, gid, euid
             proc.changed()
         if cgroup_id != proc.cgroup_id:
-            proc.cgroup_id = cgroup_id
-            self._update_cgroup(proc)
+            self._update_cgroup(proc, cgroup_id)
 
-    def _update_cgroup(self, proc: Process) -> None:
-        snapshot = read_proc(proc.pid, self._proc_root)
-        if snapshot is not None:
-            lines = snapshot.cgroup
+    def _update_cgroup(self, proc: Process, cgroup_id: int) -> None:
+        """The process moved to another cgroup. Settled only once its path is known, so the
+        next record retries (a cgroup created a moment ago may not be found yet)."""
+        path = self._cgroups.path(cgroup_id)
+        if path is not None:
+            lines = [f"0::{path}"]
+            snapshot = read_proc(proc.pid, self._proc_root)
+            if snapshot is not None:  # v1 hierarchies too, while the process lives
+                lines = snapshot.cgroup
         else:
-            path = self._cgroups.path(proc.cgroup_id)
-            lines = [f"0::{path}"] if path is not None else proc.cgroup
+            snapshot = read_proc(proc.pid, self._proc_root)
+            if snapshot is None:
+                return
+            lines = snapshot.cgroup
+        proc.cgroup_id = cgroup_id
         proc.cgroup = lines
         proc.container = container_from_cgroups(lines)
         proc.changed()

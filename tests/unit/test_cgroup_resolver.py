@@ -1,0 +1,33 @@
+"""cgroup v2 id -> path, with a directory tree standing in for the cgroup2 mount."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bpfopa.state import CgroupResolver
+
+
+def test_resolves_by_inode_and_finds_a_cgroup_made_after_a_miss(tmp_path: Path) -> None:
+    resolver = CgroupResolver(str(tmp_path), rescan_interval=60.0)
+    first = tmp_path / "docker" / "a"
+    first.mkdir(parents=True)
+    assert resolver.path(os.stat(first).st_ino) == "/docker/a"
+    # A new cgroup right after a walk: a different id is not held back by that walk.
+    second = tmp_path / "docker" / "b"
+    second.mkdir()
+    assert resolver.path(os.stat(second).st_ino) == "/docker/b"
+
+
+def test_a_missing_id_is_not_rescanned_within_the_interval(tmp_path: Path) -> None:
+    resolver = CgroupResolver(str(tmp_path), rescan_interval=60.0)
+    missing = 999_999_999
+    assert resolver.path(missing) is None
+    late = tmp_path / "late"
+    late.mkdir()
+    assert resolver.path(missing) is None  # rate-limited: no walk for the same id
+    assert resolver.path(os.stat(late).st_ino) == "/late"  # another id walks again
+
+
+def test_no_mount_means_no_path() -> None:
+    assert CgroupResolver(None).path(1) is None
