@@ -75,16 +75,16 @@ class LiveSource:
             "decode_errors": 0,
             "kernel_lost": 0,
         }
-        clock = Clock()
-        self.table = ProcessTable(clock=clock, cgroups=CgroupResolver(cgroup2_mount()))
-        self._builder = DocumentBuilder(self.table, clock, "x86_64")
+        self._clock = Clock()
+        self.table = ProcessTable(clock=self._clock, cgroups=CgroupResolver(cgroup2_mount()))
+        self._builder: DocumentBuilder | None = None  # needs the probes' architecture
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._probes = await loop.run_in_executor(None, load_probes, self._config)
-        self._builder = DocumentBuilder(self.table, Clock(), self._probes.arch)
+        self._builder = DocumentBuilder(self.table, self._clock, self._probes.arch)
         self._probes.enable(self._selected | PROCESS_STATE_SYSCALLS)
         await loop.run_in_executor(None, self.table.seed)
         self._queue = asyncio.Queue(maxsize=self._queue_batches)
@@ -150,6 +150,7 @@ class LiveSource:
     async def batches(self) -> AsyncIterator[list[Doc]]:
         assert self._queue is not None, "start() first"
         builder = self._builder
+        assert builder is not None, "start() first"
         while True:
             item = await self._queue.get()
             if not isinstance(item, list):
@@ -162,7 +163,7 @@ class LiveSource:
 
     def counters(self) -> Mapping[str, int]:
         counters = dict(self._counters)
-        counters["decode_errors"] = self._builder.stats.malformed
+        counters["decode_errors"] = self._builder.stats.malformed if self._builder else 0
         counters["process_table_size"] = len(self.table)
         counters["proc_fallbacks"] = self.table.stats.proc_fallbacks
         counters["proc_misses"] = self.table.stats.proc_misses

@@ -273,7 +273,7 @@ class ProcessTable:
     # --- kernel lifecycle records -------------------------------------------------------------
 
     def on_fork(self, parent_pid: int, child_pid: int, child_ppid: int, ts: int) -> None:
-        parent = self._procs.get(parent_pid) or self.get(parent_pid)
+        parent = self.get(parent_pid)
         if child_pid in self._procs:
             self.stats.pid_reuses += 1
         child = Process(pid=child_pid, ppid=child_ppid, name=parent.name if parent else "")
@@ -352,16 +352,13 @@ class ProcessTable:
         """The process moved to another cgroup. Settled only once its path is known, so the
         next record retries (a cgroup created a moment ago may not be found yet)."""
         path = self._cgroups.path(cgroup_id)
-        if path is not None:
-            lines = [f"0::{path}"]
-            snapshot = read_proc(proc.pid, self._proc_root)
-            if snapshot is not None:  # v1 hierarchies too, while the process lives
-                lines = snapshot.cgroup
-        else:
-            snapshot = read_proc(proc.pid, self._proc_root)
-            if snapshot is None:
-                return
+        snapshot = read_proc(proc.pid, self._proc_root)
+        if snapshot is not None:  # v1 hierarchies too, while the process lives
             lines = snapshot.cgroup
+        elif path is not None:
+            lines = [f"0::{path}"]
+        else:
+            return
         proc.cgroup_id = cgroup_id
         proc.cgroup = lines
         proc.container = container_from_cgroups(lines)
@@ -378,7 +375,7 @@ class ProcessTable:
     def process_doc(self, proc: Process, tid: int) -> Doc:
         doc = dict(proc.doc(self.users))
         doc["tid"] = tid
-        parent = self._procs.get(proc.ppid) or self.get(proc.ppid) if proc.ppid else None
+        parent = self.get(proc.ppid) if proc.ppid else None
         doc["parent"] = parent.parent_doc(self.users) if parent is not None else None
         ancestors: list[Doc] = []
         seen = {proc.pid}
@@ -387,7 +384,7 @@ class ProcessTable:
             seen.add(current.pid)
             if not current.ppid or current.ppid in seen:
                 break
-            current = self._procs.get(current.ppid) or self.get(current.ppid)
+            current = self.get(current.ppid)
             if current is None:
                 break
             d = current.doc(self.users)
