@@ -25,25 +25,31 @@ static __always_inline bool is_excluded(u32 tgid)
 	return excluded_tgids.lookup(&tgid) != NULL;
 }
 
+/* A field of a kernel struct, through a pointer the verifier types from the running kernel's
+ * BTF (bpf_get_current_task_btf, bpf_task_pt_regs and what they point to): it checks each
+ * offset against that BTF and the JIT makes the read a plain load, where bpf_probe_read_kernel
+ * is a helper call (~40 ns each on this project's VM). */
+#define BTF_FIELD(type, ptr, offset) (*(type *)((ptr) + (offset)))
+
+/* task: bpf_get_current_task_btf(). */
 static __always_inline void fill_header(struct event_header *h, u8 opcode, u64 task)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u64 uid_gid = bpf_get_current_uid_gid();
-	u64 parent = read_kernel_u64(task + OFF_TASK_REAL_PARENT);
-	u64 cred = read_kernel_u64(task + OFF_TASK_CRED);
+	u64 parent = BTF_FIELD(u64, task, OFF_TASK_REAL_PARENT);
+	u64 cred = BTF_FIELD(u64, task, OFF_TASK_CRED);
 
 	h->opcode = opcode;
 	h->flags = 0;
 	h->nr = 0;
 	h->ts = bpf_ktime_get_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->pid = pid_tgid >> 32;
-	h->tid = (u32)pid_tgid;
-	h->ppid = read_kernel_u32(parent + OFF_TASK_TGID);
-	h->uid = (u32)uid_gid;
-	h->gid = uid_gid >> 32;
-	h->euid = read_kernel_u32(cred + OFF_CRED_EUID);
-	bpf_get_current_comm(&h->comm, sizeof(h->comm));
+	h->pid = BTF_FIELD(u32, task, OFF_TASK_TGID);
+	h->tid = BTF_FIELD(u32, task, OFF_TASK_PID);
+	h->ppid = BTF_FIELD(u32, parent, OFF_TASK_TGID);
+	h->uid = BTF_FIELD(u32, cred, OFF_CRED_UID);
+	h->gid = BTF_FIELD(u32, cred, OFF_CRED_GID);
+	h->euid = BTF_FIELD(u32, cred, OFF_CRED_EUID);
+	*(u64 *)&h->comm[0] = BTF_FIELD(u64, task, OFF_TASK_COMM);
+	*(u64 *)&h->comm[8] = BTF_FIELD(u64, task, OFF_TASK_COMM + 8);
 }
 
 static __always_inline void count_lost(void)

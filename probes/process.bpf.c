@@ -17,7 +17,7 @@ int trace_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 	if (!buf)
 		return 0;
 	e = (struct fork_event *)buf->bytes;
-	fill_header(&e->h, OP_FORK, bpf_get_current_task());
+	fill_header(&e->h, OP_FORK, (u64)bpf_get_current_task_btf());
 	e->child_pid = child_tgid;
 	e->child_ppid = read_kernel_u32(read_kernel_u64(child + OFF_TASK_REAL_PARENT) + OFF_TASK_TGID);
 	e->h.size = sizeof(*e);
@@ -27,7 +27,7 @@ int trace_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 
 int trace_sched_process_exec(void *ctx)
 {
-	u64 task = bpf_get_current_task();
+	u64 task = (u64)bpf_get_current_task_btf();
 	u64 mm = read_kernel_u64(task + OFF_TASK_MM);
 	u64 cred = read_kernel_u64(task + OFF_TASK_CRED);
 	u64 tty = read_kernel_u64(read_kernel_u64(task + OFF_TASK_SIGNAL) + OFF_SIGNAL_TTY);
@@ -88,7 +88,7 @@ int trace_sched_process_exit(void *ctx)
 	if (!buf)
 		return 0;
 	h = (struct event_header *)buf->bytes;
-	fill_header(h, OP_EXIT, bpf_get_current_task());
+	fill_header(h, OP_EXIT, (u64)bpf_get_current_task_btf());
 	h->size = sizeof(*h);
 	submit(ctx, buf->bytes, sizeof(*h));
 	return 0;

@@ -87,7 +87,8 @@ static __always_inline void put_arg(u8 *items, u32 *pos, u8 arg, u8 kind,
 	}
 }
 
-static __always_inline int emit(void *ctx, struct inflight_call *call, s64 ret)
+/* task: bpf_get_current_task_btf(). */
+static __always_inline int emit(void *ctx, struct inflight_call *call, s64 ret, u64 task)
 {
 	u32 zero = 0;
 	u32 nr = call->nr;
@@ -100,7 +101,7 @@ static __always_inline int emit(void *ctx, struct inflight_call *call, s64 ret)
 	if (!spec || !buf)
 		return 0;
 	e = (struct syscall_event *)buf->bytes;
-	fill_header(&e->h, OP_SYSCALL, bpf_get_current_task());
+	fill_header(&e->h, OP_SYSCALL, task);
 	e->h.nr = nr;
 	e->ret = ret;
 #pragma unroll
@@ -129,30 +130,36 @@ static __always_inline int on_exit(void *ctx, s64 ret)
 
 	if (!call)
 		return 0;
-	emit(ctx, call, ret);
+	emit(ctx, call, ret, (u64)bpf_get_current_task_btf());
 	inflight.delete(&tid);
 	return 0;
 }
 
-/* registers pairing: the arguments are still in the registers saved at syscall entry. */
-static __always_inline int on_exit_regs(void *ctx, u32 nr, u64 regs, s64 ret)
+/* registers pairing: the arguments are still in the registers saved at syscall entry. Only
+ * selected syscalls get past the first test, so everything else costs one array lookup. */
+static __always_inline int on_exit_regs(void *ctx, u32 nr, s64 ret)
 {
 	struct syscall_spec *spec;
 	struct inflight_call call = {};
+	u64 task, regs;
 
 	if (nr >= NR_LIMIT)
 		return 0;
 	spec = syscall_specs.lookup(&nr);
-	if (!spec || !spec->enabled || is_excluded(bpf_get_current_pid_tgid() >> 32))
+	if (!spec || !spec->enabled)
 		return 0;
+	task = (u64)bpf_get_current_task_btf();
+	if (is_excluded(BTF_FIELD(u32, task, OFF_TASK_TGID)))
+		return 0;
+	regs = (u64)bpf_task_pt_regs((struct task_struct *)task);
 	call.nr = nr;
-	call.args[0] = read_kernel_u64(regs + OFF_REGS_ARG0);
-	call.args[1] = read_kernel_u64(regs + OFF_REGS_ARG1);
-	call.args[2] = read_kernel_u64(regs + OFF_REGS_ARG2);
-	call.args[3] = read_kernel_u64(regs + OFF_REGS_ARG3);
-	call.args[4] = read_kernel_u64(regs + OFF_REGS_ARG4);
-	call.args[5] = read_kernel_u64(regs + OFF_REGS_ARG5);
-	return emit(ctx, &call, ret);
+	call.args[0] = BTF_FIELD(u64, regs, OFF_REGS_ARG0);
+	call.args[1] = BTF_FIELD(u64, regs, OFF_REGS_ARG1);
+	call.args[2] = BTF_FIELD(u64, regs, OFF_REGS_ARG2);
+	call.args[3] = BTF_FIELD(u64, regs, OFF_REGS_ARG3);
+	call.args[4] = BTF_FIELD(u64, regs, OFF_REGS_ARG4);
+	call.args[5] = BTF_FIELD(u64, regs, OFF_REGS_ARG5);
+	return emit(ctx, &call, ret, task);
 }
 
 /* Attached to selected syscalls:sys_enter_<name>: their formats share this layout. The kernel
@@ -181,9 +188,7 @@ int trace_syscalls_sys_exit(struct syscall_exit_args *ctx)
 
 int trace_syscalls_sys_exit_regs(struct syscall_exit_args *ctx)
 {
-	u64 regs = (u64)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return on_exit_regs(ctx, (u32)ctx->nr, regs, ctx->ret);
+	return on_exit_regs(ctx, (u32)ctx->nr, ctx->ret);
 }
 
 /* --attach raw: every syscall of every process enters (and leaves) here. */
@@ -208,8 +213,6 @@ int trace_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 int trace_raw_sys_exit_regs(struct bpf_raw_tracepoint_args *ctx)
 {
-	u64 regs = ctx->args[0];
-
-	return on_exit_regs(ctx, (u32)read_kernel_u64(regs + OFF_REGS_NR), regs,
+	return on_exit_regs(ctx, (u32)read_kernel_u64(ctx->args[0] + OFF_REGS_NR),
 			    (s64)ctx->args[1]);
 }

@@ -167,6 +167,9 @@ class TaskOffsets:
     task_loginuid: int
     task_mm: int
     task_signal: int
+    task_comm: int
+    cred_uid: int
+    cred_gid: int
     cred_euid: int
     cred_cap_effective: int
     mm_arg_start: int
@@ -199,6 +202,9 @@ class TaskOffsets:
             task_loginuid=btf.offset("task_struct", "loginuid.val", "loginuid"),
             task_mm=btf.offset("task_struct", "mm"),
             task_signal=btf.offset("task_struct", "signal"),
+            task_comm=btf.offset("task_struct", "comm"),
+            cred_uid=btf.offset("cred", "uid.val", "uid"),
+            cred_gid=btf.offset("cred", "gid.val", "gid"),
             cred_euid=btf.offset("cred", "euid.val", "euid"),
             cred_cap_effective=btf.offset("cred", "cap_effective"),
             mm_arg_start=btf.offset("mm_struct", "arg_start"),
