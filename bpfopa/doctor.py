@@ -7,7 +7,7 @@ the command runs them against the host as it is.
 
 Output, one line per check, and for each failure the one command that fixes it::
 
-    ok   kernel: 6.18.44 (>= 5.8)
+    ok   kernel: 6.18.44 (>= 5.11)
     FAIL tracefs: /sys/kernel/tracing/events/syscalls is missing
          fix: mount -t tracefs tracefs /sys/kernel/tracing
 
@@ -58,7 +58,9 @@ __all__ = [
     "run_checks",
 ]
 
-MIN_KERNEL = (5, 8)  # BPF ring buffer, CAP_BPF/CAP_PERFMON, bpf_probe_read_user_str
+# 5.8: the BPF ring buffer; 5.11: bpf_get_current_task_btf, through which the probes read
+# kernel structs as BTF-typed loads.
+MIN_KERNEL = (5, 11)
 BTF_PATH = Path("/sys/kernel/btf/vmlinux")
 TRACING_DIR = Path("/sys/kernel/tracing")
 MODULES_DIR = Path("/lib/modules")
@@ -134,7 +136,7 @@ def _kernel_version(release: str) -> tuple[int, int] | None:
 
 
 def check_kernel(release: str | None = None) -> CheckResult:
-    """Kernel >= 5.8: the ring buffer and the helpers the probes use."""
+    """Kernel >= 5.11: the ring buffer and the helpers the probes use."""
     release = platform.release() if release is None else release
     need = ".".join(map(str, MIN_KERNEL))
     version = _kernel_version(release)

@@ -69,23 +69,25 @@ def test_root_fix_names_the_command_given() -> None:
 # --- kernel version -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("release", ["5.4.0", "5.7.19-generic", "4.19.0-27-amd64", "3.10.0"])
-def test_kernel_older_than_5_8_fails(release: str) -> None:
-    detail = assert_fails_with(check_kernel(release), "kernel", "Linux >= 5.8")
+@pytest.mark.parametrize(
+    "release", ["5.4.0", "5.9.16", "5.10.0-28-amd64", "4.19.0-27-amd64", "3.10.0"]
+)
+def test_kernel_older_than_5_11_fails(release: str) -> None:
+    # "5.9" > "5.11" as strings: the comparison must be numeric.
+    detail = assert_fails_with(check_kernel(release), "kernel", "Linux >= 5.11")
     assert release in detail
 
 
 @pytest.mark.parametrize(
-    "release", ["5.8.0", "5.10.0-28-amd64", "6.1.0-18-cloud", "6.18.44-fc-v857"]
+    "release", ["5.11.0", "5.15.0-91-generic", "6.1.0-18-cloud", "6.18.44-fc-v857"]
 )
-def test_kernel_5_8_and_newer_passes(release: str) -> None:
-    # 5.10 > 5.8 numerically; a string comparison would get this wrong.
+def test_kernel_5_11_and_newer_passes(release: str) -> None:
     assert check_kernel(release).ok
 
 
 @pytest.mark.parametrize("release", ["", "linux", "v6"])
 def test_kernel_release_without_version_fails(release: str) -> None:
-    assert_fails_with(check_kernel(release), "kernel", "Linux >= 5.8")
+    assert_fails_with(check_kernel(release), "kernel", "Linux >= 5.11")
 
 
 # --- BTF ----------------------------------------------------------------------------------------
@@ -300,14 +302,14 @@ def test_report_prints_one_line_per_pass_and_fix_per_failure() -> None:
     out = io.StringIO()
     code = report(
         [
-            CheckResult("kernel", True, "6.18 (>= 5.8)"),
+            CheckResult("kernel", True, "6.18 (>= 5.11)"),
             CheckResult("tracefs", False, "/x/events/syscalls is missing", "mount -t tracefs t /x"),
         ],
         out,
     )
     assert code == 1
     assert out.getvalue() == (
-        "ok   kernel: 6.18 (>= 5.8)\n"
+        "ok   kernel: 6.18 (>= 5.11)\n"
         "FAIL tracefs: /x/events/syscalls is missing\n"
         "     fix: mount -t tracefs t /x\n"
     )
