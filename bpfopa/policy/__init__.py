@@ -11,6 +11,13 @@ from bpfopa.policy._client import (
     check_status,
     opa_errors,
 )
+from bpfopa.policy._prefilter import (
+    PREFILTER_DATA_PATHS,
+    Prefilter,
+    PrefilterData,
+    compile_go_regex,
+    load_prefilter,
+)
 from bpfopa.policy._projection import (
     KeepSite,
     Projection,
@@ -22,6 +29,7 @@ from bpfopa.policy._server import ManagedOpa, ServerState
 
 __all__ = [
     "OPA_VERSION",
+    "PREFILTER_DATA_PATHS",
     "DeadLetterFile",
     "Evaluation",
     "KeepSite",
@@ -29,14 +37,18 @@ __all__ = [
     "OpaClient",
     "OpaClientConfig",
     "PolicyAlert",
+    "Prefilter",
+    "PrefilterData",
     "Projection",
     "ProjectionPlan",
     "Rejection",
     "ServerState",
     "check_status",
+    "compile_go_regex",
     "derive_plan",
     "exception_field_paths",
     "find_opa",
+    "load_prefilter",
     "opa_errors",
     "opa_version",
 ]

@@ -368,6 +368,10 @@ class OpaClient:
             return
         self.projection = plan.projection(paths)
 
+    async def get_data(self, path: str) -> Any:
+        """``GET /v1/data/<path>``'s result (None when undefined)."""
+        return await self._get_data(path)
+
     async def _get_data(self, path: str) -> Any:
         url = f"{self._base}/v1/data/{path}"
         with opa_errors(url):

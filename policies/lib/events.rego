@@ -30,10 +30,17 @@ _by_name[name] := [i | some i, doc in input.events; doc.event.name == name] if s
 # the test inline: a function with one body per test cost ~1.5-4 µs per body and document
 # (OPA evaluates every body when the call fails, as it does for most documents).
 _prefiltered(name, all) := sort(_open_candidates(all)) if {
-	name in {"open", "openat", "openat2"}
+	name in open_syscalls
 } else := sort(_exec_candidates([i | some i in all; input.events[i].event.ret >= 0])) if {
-	name in {"execve", "execveat"}
+	name in exec_syscalls
 } else := all
+
+# The constants of the prefilter below are public: the pipeline's client-side copy of it
+# (bpfopa/policy/_prefilter.py) reads them from OPA's data API and mirrors only the shape of
+# the tests (which field, which combination); tests/opa/test_prefilter.py keeps the two equal.
+open_syscalls := {"open", "openat", "openat2"}
+
+exec_syscalls := {"execve", "execveat"}
 
 # --- opens ---------------------------------------------------------------------------------
 
@@ -67,9 +74,11 @@ _open_candidates(all) := union({
 	# directory_traversal_monitored_file_read: "../" in macros.raw_path, the path as the
 	# program passed it (params.filename, else params.pathname, else event.path, which
 	# open_any_mode_paths covers).
-	{i | some i in all; contains(input.events[i].event.params.filename, "../")},
-	{i | some i in all; contains(input.events[i].event.params.pathname, "../")},
+	{i | some i in all; contains(input.events[i].event.params.filename, raw_path_traversal)},
+	{i | some i in all; contains(input.events[i].event.params.pathname, raw_path_traversal)},
 })
+
+raw_path_traversal := "../"
 
 # The access mode part of macros.open_write (O_WRONLY or O_RDWR), from open's and openat's
 # flags or openat2's how.flags.
@@ -99,11 +108,17 @@ _exec_candidates(spawned) := union({
 	# system_user_interactive
 	{i | some i in spawned; input.events[i].process.user in lists.system_users},
 	# fileless_execution_via_memfd_create, execution_from_dev_shm
-	{i | some i in spawned; regex.match(`^/(memfd:|dev/shm/)`, input.events[i].process.exe)},
+	{i | some i in spawned; regex.match(exec_exe_paths, input.events[i].process.exe)},
 	# execution_from_dev_shm
-	{i | some i in spawned; startswith(input.events[i].process.cwd, "/dev/shm")},
+	{i | some i in spawned; startswith(input.events[i].process.cwd, exec_cwd_prefix)},
 	# detect_crypto_miners_using_the_stratum_protocol
-	{i | some i in spawned; contains(input.events[i].process.cmdline, "stratum")},
+	{i | some i in spawned; contains(input.events[i].process.cmdline, exec_cmdline_marker)},
 	# drop_and_execute_new_binary_in_container
 	{i | some i in spawned; input.events[i].process.exe_upper_layer == true},
 })
+
+exec_exe_paths := `^/(memfd:|dev/shm/)`
+
+exec_cwd_prefix := "/dev/shm"
+
+exec_cmdline_marker := "stratum"

@@ -1,0 +1,329 @@
+"""The client-side prefilter (bpfopa/policy/_prefilter.py) against the real OPA and policies.
+
+The Python copy mirrors the shape of ``data.bpfopa.lib.events.by_syscall``'s tests and reads
+their constants from OPA. This differential test is what keeps the copy safe: on a corpus of
+ordinary documents, documents built from every entry of the lists the prefilter reads, near
+misses of them, every document the rules' own tests build and hostile values, the positions
+Python keeps must be exactly OPA's ``by_syscall`` positions (well-formed documents), and never
+fewer (any document). A fingerprint of the Rego tests' structure makes a change of the
+structure alone (a new test) fail here even when no corpus document exercises it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+
+from benchmarks.policy_input import generate
+from bpfopa._paths import POLICIES_DIR
+from bpfopa.errors import PolicyEngineError
+from bpfopa.policy import OpaClient, OpaClientConfig, Prefilter, load_prefilter
+from tests.conftest import OpaServer
+from tests.opa.test_projection import _rule_test_documents
+
+Doc = dict[str, Any]
+
+#: sha256 of the structure (locations and comments stripped) of the rules in
+#: policies/lib/events.rego that the Python copy mirrors. When this fails, the Rego prefilter's
+#: tests changed: mirror the change in bpfopa/policy/_prefilter.py, extend the corpus below so
+#: that it exercises it, then update the fingerprint.
+MIRRORED_RULES = (
+    "by_syscall",
+    "_by_name",
+    "_prefiltered",
+    "_open_candidates",
+    "_write_mode",
+    "_exec_candidates",
+)
+STRUCTURE_SHA256 = "50038b2e6a8ec6406a08aa4b715a5bda75940879b8a2d839d381a6de24deffe1"
+
+
+def _base_process(**extra: Any) -> Doc:
+    process: Doc = {
+        "pid": 4242,
+        "name": "app",
+        "exe": "/usr/bin/app",
+        "args": [],
+        "cmdline": "app",
+        "cwd": "/srv",
+        "uid": 1000,
+        "user": "alice",
+        "container": None,
+    }
+    process.update(extra)
+    return process
+
+
+def _open(path: Any, flags: Any = 0, *, name: str = "openat", **params: Any) -> Doc:
+    event: Doc = {
+        "name": name,
+        "ret": 3,
+        "path": path,
+        "params": {"dfd": -100, "filename": path, "flags": flags, "mode": 0, **params},
+    }
+    return {"event": event, "process": _base_process()}
+
+
+def _openat2(path: str, how_flags: Any) -> Doc:
+    event = {"name": "openat2", "ret": 3, "path": path, "params": {"how": {"flags": how_flags}}}
+    return {"event": event, "process": _base_process()}
+
+
+def _exec(ret: Any = 0, syscall: str = "execve", **process: Any) -> Doc:
+    event = {"name": syscall, "ret": ret, "params": {}}
+    return {"event": event, "process": _base_process(**process)}
+
+
+def _near_paths(path: str) -> list[str]:
+    return [path, "/tmp" + path, path + "x", path + "/", path + "\n", path.upper(), path[1:]]
+
+
+async def _data(session: aiohttp.ClientSession, url: str, path: str) -> Any:
+    async with session.get(f"{url}/v1/data/{path}") as resp:
+        assert resp.status == 200, await resp.text()
+        return orjson.loads(await resp.read()).get("result")
+
+
+async def _lists_corpus(session: aiohttp.ClientSession, url: str) -> list[Doc]:
+    """Every entry of the lists behind the prefilter's constants, as matching opens and execs,
+    with near misses: prefixes and suffixes, every access mode, failed execs."""
+    lists = await _data(session, url, "bpfopa/lib/lists")
+    events = await _data(session, url, "bpfopa/lib/events")
+    below = [f"{d}/x" for key in ("sensitive_directories", "shell_config_directories",
+             "bin_dirs", "monitored_directories", "log_directories", "repository_directories")
+             for d in lists[key]]  # fmt: skip
+    paths = [
+        *lists["sensitive_file_names"],
+        *lists["shell_config_files"],
+        *lists["shell_config_filenames"],
+        *(f"/home/alice/{n}" for n in lists["shell_config_filenames"]),
+        *lists["log_files"],
+        *(f"/srv/app/{n}" for n in lists["log_files"]),
+        *below,
+        "/home/alice/.ssh/id_rsa", "/root/.bash_history", "/dev/sdz", "/var/lib/rpm/Packages",
+        "/etc/cron.d/job", "/etc/crontab", "/etc/apt/sources.list", "/etc/yum.repos.d/x.repo",
+        "/sys/fs/cgroup/x/release_agent", "/tmp/.hidden", ".env", "a/../b", "/etc/hosts",
+        "/usr/lib/x86_64-linux-gnu/libc.so.6", "/proc/self/status", "/var/log",
+    ]  # fmt: skip
+    docs: list[Doc] = []
+    for path in dict.fromkeys(p for base in paths for p in _near_paths(base)):
+        for flags in (0, 1, 2, 3, 0o101, 0o102, 0o1101, 0x80000):
+            docs.append(_open(path, flags))
+        docs.append(_open(path, 0, name="open"))
+        for how in (0, 1, 2, 3):
+            docs.append(_openat2(path, how))
+    for raw in ("../etc/hosts", "a/..", "..", "./x", "a/../../b"):
+        docs.append(_open("/etc/hosts", 0, filename=raw))
+        docs.append(_open("/etc/hosts", 0, pathname=raw, filename="/etc/hosts"))
+    names = [*events["exec_process_names"], "git", "ls", "python3"]
+    for name in names:
+        for variant in (name, name + "x", "x" + name, name.upper()):
+            docs += [_exec(0, n, name=variant) for n in ("execve", "execveat")]
+            docs.append(_exec(-2, name=variant))
+    for user in [*lists["system_users"], "alice", "root", None]:
+        docs += [_exec(0, user=user), _exec(-1, user=user), _exec(0, user=f"{user}x")]
+    for exe in ("/memfd:x (deleted)", "/dev/shm/x", "/dev/shmx", "/tmp/dev/shm/x", "memfd:",
+                "/usr/bin/memfd:x", "/dev/shm", "/memfd"):  # fmt: skip
+        docs += [_exec(0, exe=exe), _exec(-1, exe=exe)]
+    for cwd in ("/dev/shm", "/dev/shm/a", "/dev/shmx", "/dev/sh", "/tmp/dev/shm"):
+        docs += [_exec(0, cwd=cwd), _exec(-1, cwd=cwd)]
+    for cmdline in ("xmrig -o stratum+tcp://pool:3333", "stratu", "STRATUM", "a stratum b"):
+        docs += [_exec(0, cmdline=cmdline), _exec(-13, cmdline=cmdline)]
+    for upper in (True, False, None, 1, "true"):
+        docs += [_exec(0, exe_upper_layer=upper), _exec(-1, exe_upper_layer=upper)]
+    for ret in (0, 1, 0.0, -1, -2, 2**40):
+        docs.append(_exec(ret, name="bash"))
+    return docs
+
+
+def _hostile_corpus() -> list[Any]:
+    """Values of the wrong type where a test expects a string or number, missing keys,
+    documents of the wrong shape, U+FFFD from non-UTF-8 bytes."""
+    docs: list[Any] = [None, 5, "doc", [], {}, {"event": None}, {"event": []}, {"event": {}}]
+    for bad in (None, 5, 1.5, True, [], ["/etc/shadow"], {"a": 1}):
+        docs.append(_open(bad))
+        docs.append(_open("/usr/bin/x", bad))  # written-paths match: the flags decide
+        docs.append(_open("/tmp/x", bad))
+        docs.append(_openat2("/usr/bin/x", bad))
+        docs.append({"event": {"name": bad, "ret": 0, "path": "/etc/shadow"}})
+        docs.append(_open("/etc/hosts", 0, filename=bad))
+        docs.append(_open("/etc/hosts", 0, pathname=bad))
+        docs.append({"event": {"name": "openat", "ret": 3, "path": "/usr/x", "params": bad}})
+        docs.append({"event": {"name": "openat", "path": "/usr/x", "params": {"how": bad}}})
+        docs.append(_exec(bad))
+        for key in ("name", "user", "exe", "cwd", "cmdline"):
+            docs.append(_exec(0, **{key: bad}))
+        docs.append({"event": {"name": "execve", "ret": 0}, "process": bad})
+        docs.append({"event": bad, "process": _base_process()})
+    docs += [
+        {"event": {"name": "openat", "ret": 3}},  # no path, no params
+        {"event": {"name": "execve", "ret": 0}},  # no process
+        {"event": {"name": "execve"}, "process": _base_process(name="bash")},  # no ret
+        {"event": {"name": "execve", "ret": 0}, "process": {}},
+        _open("/etc/shad\ufffdow"),
+        _open("/root/.ba\ufffdshrc", 1),
+        _open("/usr/bin/\ufffd", 1),
+        _exec(0, name="ba\ufffdsh"),
+        _exec(0, cwd="/dev/shm/\ufffd"),
+        _open("/" + "a" * 100_000 + "/.x"),
+        _exec(0, cmdline="x " * 50_000 + "stratum"),
+    ]
+    return docs
+
+
+@pytest.fixture(scope="module")
+def rule_documents(opa_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Doc]:
+    return _rule_test_documents(opa_binary, tmp_path_factory.mktemp("prefilter-corpus"))
+
+
+async def _opa_positions(session: aiohttp.ClientSession, url: str, events: list[Any]) -> set[int]:
+    payload = orjson.dumps({"input": {"events": events}})
+    async with session.post(f"{url}/v1/data/bpfopa/lib/events/by_syscall", data=payload) as resp:
+        assert resp.status == 200, await resp.text()
+        by_syscall = orjson.loads(await resp.read())["result"]
+    positions = {i for indices in by_syscall.values() for i in indices}
+    # by_syscall[name] holds only documents named `name` (a non-string name shows here as
+    # its JSON text): a position means "in by_syscall[its own name]".
+    for name, indices in by_syscall.items():
+        names = [events[i]["event"]["name"] for i in indices]
+        assert all(n == name for n in names if isinstance(n, str)), (name, names)
+    return positions
+
+
+async def _prefilter(url: str) -> Prefilter:
+    async with OpaClient(OpaClientConfig(url=url)) as client:
+        return await load_prefilter(client)
+
+
+async def test_candidates_equal_opa_by_syscall(
+    opa_server: OpaServer, rule_documents: list[Doc]
+) -> None:
+    prefilter = await _prefilter(opa_server.url)
+    async with aiohttp.ClientSession() as session:
+        lists_docs = await _lists_corpus(session, opa_server.url)
+        generated = [
+            doc for seed in (1, 2, 3, 4) for doc in generate(1000, seed=seed)["events"]
+        ] + generate(500, seed=5, violation_rate=1.0)["events"]
+        exact = [*generated, *lists_docs, *rule_documents]
+        hostile = _hostile_corpus()
+        compared = 0
+        outcomes: Counter[tuple[str, bool]] = Counter()
+        for corpus, must_equal in ((exact, True), (hostile, False)):
+            for start in range(0, len(corpus), 2000):
+                batch = corpus[start : start + 2000]
+                opa = await _opa_positions(session, opa_server.url, batch)
+                python = {i for i, doc in enumerate(batch) if prefilter.candidate(doc)}
+                missed = sorted(opa - python)
+                assert not missed, [batch[i] for i in missed[:5]]  # unsound: never allowed
+                if must_equal:
+                    extra = sorted(python - opa)
+                    assert not extra, [batch[i] for i in extra[:5]]
+                compared += len(batch)
+                for i, doc in enumerate(batch):
+                    if must_equal:
+                        outcomes[doc["event"]["name"][:4], i in opa] += 1
+    # The corpus exercises both outcomes of both prefiltered families.
+    assert compared > 10_000
+    for family in ("open", "exec"):
+        assert outcomes[family, True] > 500 and outcomes[family, False] > 500, outcomes
+
+
+async def test_hostile_documents_are_kept(opa_server: OpaServer) -> None:
+    """Whatever OPA makes of them, documents the copy cannot judge are sent."""
+    prefilter = await _prefilter(opa_server.url)
+    for doc in (
+        None,
+        _open(None),
+        _open(5),
+        _open("/usr/bin/x", True),
+        _open("/usr/bin/x", 1.0),
+        _open("/etc/hosts", 0, filename=["../"]),
+        _exec(None),
+        _exec("0"),
+        _exec(True),
+        _exec(0, exe=None),
+        _exec(0, cwd=5),
+        _exec(0, cmdline=["stratum"]),
+        {"event": {"name": "execve"}, "process": _base_process()},
+        {"event": {"name": ["openat"]}},
+    ):
+        assert prefilter.keep(doc), doc
+
+
+async def test_keep_also_drops_syscalls_no_rule_declares(opa_server: OpaServer) -> None:
+    prefilter = await _prefilter(opa_server.url)
+    async with aiohttp.ClientSession() as session:
+        declared = set(await _data(session, opa_server.url, "bpfopa/main/syscalls"))
+        docs = generate(2000, seed=11)["events"]
+        opa = await _opa_positions(session, opa_server.url, docs)
+    expected = [i in opa and doc["event"]["name"] in declared for i, doc in enumerate(docs)]
+    assert [prefilter.keep(doc) for doc in docs] == expected
+    names = {doc["event"]["name"] for doc, kept in zip(docs, expected, strict=True) if not kept}
+    assert {"close", "mmap"} <= names  # declared by no rule
+    kept, dropped = prefilter.split(docs)
+    assert dropped == expected.count(False) and len(kept) == expected.count(True)
+    assert kept == [doc for doc, keep in zip(docs, expected, strict=True) if keep]
+
+
+def _structure(opa_binary: Path) -> dict[str, Any]:
+    parsed = subprocess.run(
+        [opa_binary, "parse", "--format", "json", POLICIES_DIR / "lib" / "events.rego"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    rules: dict[str, Any] = {}
+    for rule in json.loads(parsed)["rules"]:
+        name = rule["head"]["ref"][0]["value"]
+        if name in MIRRORED_RULES:
+            rules.setdefault(name, []).append(rule)
+    return rules
+
+
+def test_rego_structure_is_the_mirrored_one(opa_binary: Path) -> None:
+    rules = _structure(opa_binary)
+    assert set(rules) == set(MIRRORED_RULES)
+    digest = hashlib.sha256(orjson.dumps(rules, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    assert digest == STRUCTURE_SHA256, (
+        f"the prefilter's tests in policies/lib/events.rego changed (structure {digest}): "
+        "mirror them in bpfopa/policy/_prefilter.py, extend tests/opa/test_prefilter.py's "
+        "corpus, then pin the new digest"
+    )
+
+
+async def test_missing_or_malformed_constants_switch_it_off(opa_server: OpaServer) -> None:
+    class Reader:
+        def __init__(self, overrides: dict[str, Any]) -> None:
+            self.overrides = overrides
+
+        async def get_data(self, path: str) -> Any:
+            if path in self.overrides:
+                return copy.deepcopy(self.overrides[path])
+            async with OpaClient(OpaClientConfig(url=opa_server.url)) as client:
+                return await client.get_data(path)
+
+    async with OpaClient(OpaClientConfig(url=opa_server.url)) as client:
+        events = await client.get_data("bpfopa/lib/events")
+    cases: list[dict[str, Any]] = [
+        {"bpfopa/lib/events": None},
+        {"bpfopa/main/syscalls": None},
+        {"bpfopa/lib/lists/system_users": ["bin", 5]},
+        {"bpfopa/lib/events": {**events, "open_written_paths": 5}},
+        {"bpfopa/lib/events": {**events, "exec_exe_paths": r"^\pL"}},
+        {"bpfopa/lib/events": {**events, "exec_exe_paths": "(?m)^/x$"}},
+        {"bpfopa/lib/events": {**events, "open_any_mode_paths": "[[:alpha:]]"}},
+        {"bpfopa/lib/events": {**events, "open_any_mode_paths": "(unclosed"}},
+        {"bpfopa/lib/events": {k: v for k, v in events.items() if k != "exec_cwd_prefix"}},
+    ]
+    for overrides in cases:
+        with pytest.raises(PolicyEngineError, match="prefilter unusable"):
+            await load_prefilter(Reader(overrides))
+    assert isinstance(await load_prefilter(Reader({})), Prefilter)
