@@ -20,6 +20,11 @@ ratios: attached with every syscall switched off in the kernel's map ("nothing s
 the in-kernel filter's own cost) against the baseline rounds measured just before and after
 the configuration, and capturing against nothing selected, alternated run by run.
 
+The floor: one program that returns at once, on syscalls:sys_exit_openat alone, attached and
+detached run by run. Any syscall tracepoint sends every syscall of every task through the
+kernel's slow syscall path (the SYSCALL_TRACEPOINT work flag), so this is the least any
+per-syscall tracepoint capture can cost each workload on this kernel.
+
 A last stage measures how many documents per second the userspace decoder + enricher makes.
 
     sudo .venv/bin/python benchmarks/capture_bench.py [--iterations N] [--rounds R] \
@@ -66,6 +71,9 @@ CONFIGS: dict[str, ProbeConfig | None] = {
         syscalls=frozenset(BY_NAME), transport="perf", perf_wakeup_events=1
     ),
 }
+
+
+FLOOR_PROGRAM = "TRACEPOINT_PROBE(syscalls, sys_exit_openat) { return 0; }"
 
 
 def build_loop(workdir: Path) -> Path:
@@ -140,6 +148,7 @@ def run(iterations: int, dd_count: int, rounds: int) -> dict[str, Any]:
         "rounds": rounds,
         "configs": {},
     }
+    results["floor"] = floor(workloads, rounds)
     captures = [(name, config) for name, config in CONFIGS.items() if config is not None]
     baselines = [measure_all()]
     for name, config in captures:
@@ -179,6 +188,25 @@ def run(iterations: int, dd_count: int, rounds: int) -> dict[str, Any]:
     return results
 
 
+def floor(workloads: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """Slowdown from one empty program on one syscall tracepoint, alternated with none."""
+    from bcc import BPF
+
+    bpf = BPF(text=FLOOR_PROGRAM)
+    bpf.detach_tracepoint(b"syscalls:sys_exit_openat")
+    ratios: dict[str, list[float]] = {w: [] for w in workloads}
+    for _ in range(rounds):
+        for workload, cmd in workloads.items():
+            without = measure(cmd)[0]
+            bpf.attach_tracepoint(
+                tp=b"syscalls:sys_exit_openat", fn_name=b"tracepoint__syscalls__sys_exit_openat"
+            )
+            ratios[workload].append(measure(cmd)[0] / without)
+            bpf.detach_tracepoint(b"syscalls:sys_exit_openat")
+    bpf.cleanup()
+    return {f"{w}_slowdown": statistics.median(r) for w, r in ratios.items()}
+
+
 def decode_rate(loop: Path, iterations: int) -> float:
     """Userspace: records -> enriched documents per second (one core)."""
     probes = load_probes(ProbeConfig(syscalls=frozenset({"openat"})))
@@ -199,7 +227,11 @@ def decode_rate(loop: Path, iterations: int) -> float:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    floor = results["floor"]
     lines = [
+        f"floor (one empty program on sys_exit_openat, alternated with none): "
+        f"loop {floor['openat_loop_slowdown']:.2f}x, dd {floor['dd_512_slowdown']:.2f}x",
+        "",
         "| configuration | openat+close loop | dd bs=512 | loop: attached, nothing selected "
         "/ capture on top | dd: attached, nothing selected / capture on top "
         "| records delivered / openats | kernel lost |",
