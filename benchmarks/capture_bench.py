@@ -25,6 +25,10 @@ detached run by run. Any syscall tracepoint sends every syscall of every task th
 kernel's slow syscall path (the SYSCALL_TRACEPOINT work flag), so this is the least any
 per-syscall tracepoint capture can cost each workload on this kernel.
 
+After its timed rounds, each configuration runs the loop once more with the kernel's BPF
+statistics on (kernel.bpf_stats_enabled) and reports the programs' own run time per captured
+openat: what the probes cost, apart from the tracepoint machinery around them.
+
 A last stage measures how many documents per second the userspace decoder + enricher makes.
 
     sudo .venv/bin/python benchmarks/capture_bench.py [--iterations N] [--rounds R] \
@@ -164,6 +168,7 @@ def run(iterations: int, dd_count: int, rounds: int) -> dict[str, Any]:
                 filtered[workload].append(measure(cmd)[0])
                 probes.enable(BY_NAME)
                 selected[workload].append(measure(cmd)[0])
+        program_ns = program_ns_per_event(workloads["openat_loop"], iterations)
         drainer.stop()
         lost = sum(probes.transport.kernel_lost_by_cpu())
         probes.close()
@@ -179,13 +184,45 @@ def run(iterations: int, dd_count: int, rounds: int) -> dict[str, Any]:
             entry[f"{w}_capture_vs_filtered"] = capture
             entry[f"{w}_filtered"] = attached
         entry.update(
-            records_delivered=drainer.count, kernel_lost=lost, openats_in_loops=iterations * rounds
+            program_ns_per_openat=program_ns,
+            records_delivered=drainer.count,
+            kernel_lost=lost,
+            openats_in_loops=iterations * rounds,
         )
         results["configs"][name] = entry
     all_loops = [t for b in baselines for t in b["openat_loop"]]
     results["baseline_cpu_us_per_openat_close"] = statistics.median(all_loops) / iterations * 1e6
     results["decode_docs_per_s"] = decode_rate(loop, min(iterations, 50_000))
     return results
+
+
+def _program_stats() -> tuple[int, int]:
+    """(run time ns, runs) summed over this process's BPF programs, from /proc/self/fdinfo."""
+    total_ns = total_runs = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        if "prog_tag" in fields and "run_time_ns" in fields:
+            total_ns += int(fields["run_time_ns"])
+            total_runs += int(fields["run_cnt"])
+    return total_ns, total_runs
+
+
+def program_ns_per_event(loop_cmd: list[str], iterations: int) -> float:
+    """The probes' run time per openat of one loop run, with kernel BPF statistics on."""
+    stats_switch = Path("/proc/sys/kernel/bpf_stats_enabled")
+    previous = stats_switch.read_text().strip()
+    stats_switch.write_text("1")
+    try:
+        before_ns, _ = _program_stats()
+        measure(loop_cmd)
+        after_ns, _ = _program_stats()
+    finally:
+        stats_switch.write_text(previous)
+    return (after_ns - before_ns) / iterations
 
 
 def floor(workloads: dict[str, list[str]], rounds: int) -> dict[str, float]:
@@ -234,14 +271,15 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "| configuration | openat+close loop | dd bs=512 | loop: attached, nothing selected "
         "/ capture on top | dd: attached, nothing selected / capture on top "
-        "| records delivered / openats | kernel lost |",
-        "|---|---|---|---|---|---|---|",
+        "| probe run time per openat | records delivered / openats | kernel lost |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results["configs"].items():
         lines.append(
             f"| {name} | {r['openat_loop_slowdown']:.2f}x | {r['dd_512_slowdown']:.2f}x "
             f"| {r['openat_loop_filtered']:.2f}x / {r['openat_loop_capture_vs_filtered']:.2f}x "
             f"| {r['dd_512_filtered']:.2f}x / {r['dd_512_capture_vs_filtered']:.2f}x "
+            f"| {r['program_ns_per_openat']:.0f} ns "
             f"| {r['records_delivered']} / {r['openats_in_loops']} | {r['kernel_lost']} |"
         )
     return "\n".join(lines)
