@@ -37,12 +37,24 @@ class _PipelineCollector(Collector):
         dropped = CounterMetricFamily(
             "bpfopa_stage_events_dropped", "Events a stage dropped", labels=["stage", "reason"]
         )
+        prefiltered = CounterMetricFamily(
+            "bpfopa_stage_events_prefiltered",
+            "Events the policy prefilter judged without OPA (no rule can flag them)",
+            labels=["stage"],
+        )
         for name, stats in snap["stages"].items():
             received.add_metric([name], stats["received"])
             emitted.add_metric([name], stats["emitted"])
             for reason, count in stats["dropped"].items():
                 dropped.add_metric([name, reason], count)
-        yield from (received, emitted, dropped)
+            if stats.get("prefiltered"):
+                prefiltered.add_metric([name], stats["prefiltered"])
+        yield from (received, emitted, dropped, prefiltered)
+        enabled = GaugeMetricFamily(
+            "bpfopa_prefilter_enabled", "1 while the policy prefilter judges documents locally"
+        )
+        enabled.add_metric([], 1.0 if snap["prefilter"]["enabled"] else 0.0)
+        yield enabled
 
         source = CounterMetricFamily(
             "bpfopa_source_counter",

@@ -39,13 +39,18 @@ class QueuePolicy(enum.Enum):
 
 @dataclass(slots=True)
 class StageStats:
-    """Events a stage received, emitted and dropped (by reason)."""
+    """Events a stage received, emitted and dropped (by reason).
+
+    ``prefiltered``: events the policy prefilter judged locally (no rule can flag them). They
+    were evaluated, not lost: received = emitted + prefiltered + merged + dropped (+ held).
+    """
 
     name: str
     received: int = 0
     emitted: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     backpressure_timeouts: int = 0
+    prefiltered: int = 0
 
     def drop(self, reason: str, count: int = 1) -> None:
         if count > 0:
@@ -57,6 +62,7 @@ class StageStats:
             "emitted": self.emitted,
             "dropped": dict(self.dropped),
             "backpressure_timeouts": self.backpressure_timeouts,
+            "prefiltered": self.prefiltered,
         }
 
 

@@ -20,7 +20,7 @@ from bpfopa.errors import BpfopaError, OpaBinaryError, PolicyEngineError
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
 from bpfopa.output import AlertSink, FileSink, StdoutSink, WebhookSink, priority_rank
 from bpfopa.pipeline._channel import QueuePolicy
-from bpfopa.pipeline._pipeline import PROJECTION_MODES, Pipeline, PipelineConfig
+from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
 from bpfopa.pipeline._source import EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
 
@@ -61,6 +61,13 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         default="auto",
         help="auto: send OPA only the document fields the policies read (alerts keep the full "
         "document); off: full documents (auto)",
+    )
+    opa.add_argument(
+        "--prefilter",
+        choices=PREFILTER_MODES,
+        default="auto",
+        help="auto: documents no rule can flag (the policies' own prefilter, read from OPA, and "
+        "syscalls no rule declares) are judged here and not sent; off: send all (auto)",
     )
     opa.add_argument("--inflight", type=int, default=4, help="OPA requests in flight (4)")
     opa.add_argument(
@@ -196,6 +203,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         drain_timeout_s=args.drain_timeout,
         select_syscalls=select_syscalls,
         opa_projection=args.opa_projection,
+        prefilter=args.prefilter,
         # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
         # are known only when --policies names them.
         policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),

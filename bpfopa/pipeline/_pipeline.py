@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bpfopa.errors import BpfopaError
+from bpfopa.errors import BpfopaError, OpaUnavailableError, PolicyEngineError
 from bpfopa.output import AlertSink, internal_alert, priority_rank
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
@@ -26,7 +26,7 @@ from bpfopa.pipeline._stages import (
     SourceStage,
     Stage,
 )
-from bpfopa.policy import OpaClient
+from bpfopa.policy import OpaClient, load_prefilter
 from bpfopa.policy._projection import derive_plan
 
 __all__ = ["RULE_PIPELINE_DROP", "RULE_SYSCALL_DROP", "Pipeline", "PipelineConfig"]
@@ -39,6 +39,7 @@ RULE_SYSCALL_DROP = "bpfopa internal: syscall event drop"
 RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
 STAGE_NAMES = ("dedup", "batch", "policy", "sink")
 PROJECTION_MODES = ("auto", "off")
+PREFILTER_MODES = ("auto", "off")
 
 
 def _is_loss_counter(name: str) -> bool:
@@ -73,12 +74,21 @@ class PipelineConfig:
     opa_projection: str = "auto"
     #: The Rego files / directories OPA loaded, for the projection.
     policy_dirs: tuple[Path, ...] = ()
+    #: "auto": documents no rule can flag (data.bpfopa.lib.events.by_syscall's prefilter, and
+    #: syscalls no rule declares) are judged in Python and never sent; "off": all are sent.
+    prefilter: str = "auto"
+    #: How often the prefilter's constants are re-read from OPA (its policies may change).
+    prefilter_refresh_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.opa_projection not in PROJECTION_MODES:
             raise ValueError(
                 f"opa_projection must be one of {PROJECTION_MODES}, not {self.opa_projection!r}"
             )
+        if self.prefilter not in PREFILTER_MODES:
+            raise ValueError(f"prefilter must be one of {PREFILTER_MODES}, not {self.prefilter!r}")
+        if not self.prefilter_refresh_s > 0:
+            raise ValueError("prefilter_refresh_s must be > 0")
         priority_rank(self.min_priority)  # raises ValueError on an unknown level
         unknown = set(self.queue_policies) - set(STAGE_NAMES)
         if unknown:
@@ -115,6 +125,8 @@ class Pipeline:
         self.selected_syscalls: frozenset[str] | None = None
         #: Why documents go to OPA unprojected, when they do.
         self.projection_off_reason: str | None = "not started"
+        #: Why every document goes to OPA, when it does.
+        self.prefilter_off_reason: str | None = "not started"
         self.internal_alerts: Counter[str] = Counter()
         cfg = self.config
         self.dedup = Deduplicator(cfg.dedup_window_ms / 1000, cfg.dedup_max_keys)
@@ -150,6 +162,7 @@ class Pipeline:
             drain_timeout_s=cfg.drain_timeout_s,
         )
         self._monitor: asyncio.Task[None] | None = None
+        self._prefilter_refresher: asyncio.Task[None] | None = None
         self._last_source: dict[str, int] = {}
         self._last_stage_drops: dict[str, int] = {}
         self._stop_requested = False
@@ -195,6 +208,10 @@ class Pipeline:
             if self._stop_requested:
                 await self.stop()
             self._monitor = asyncio.create_task(self._monitor_losses(), name="loss-monitor")
+            if self.config.prefilter == "auto":
+                self._prefilter_refresher = asyncio.create_task(
+                    self._refresh_prefilter(), name="prefilter-refresh"
+                )
             # gather raises as soon as one stage fails; the rest are then aborted below.
             await asyncio.gather(*(stage.wait() for stage in self.stages[:4]))
             await self._stop_monitor()
@@ -223,6 +240,7 @@ class Pipeline:
 
     async def _prepare(self) -> None:
         await self.client.check_policies()
+        await self._load_prefilter()
         await self._setup_projection()
         wanted = await self.client.syscalls() if self.config.select_syscalls else None
         # A live source can only reconfigure its probes once they are loaded: start first.
@@ -235,6 +253,40 @@ class Pipeline:
                 self.source.select_syscalls(self.selected_syscalls)
         if self._on_source_started is not None:
             self._on_source_started()
+
+    async def _load_prefilter(self) -> None:
+        """(Re-)read the prefilter's constants from OPA; never fatal: every document is sent."""
+        stage = self.dedup_stage
+        if self.config.prefilter == "off":
+            self.prefilter_off_reason = "--prefilter off"
+            stage.prefilter = None
+            return
+        try:
+            prefilter = await load_prefilter(self.client)
+        except OpaUnavailableError as exc:
+            # OPA is down (the policy stage buffers meanwhile): keep what we have, retry later.
+            log.debug("policy prefilter not refreshed: %s", exc)
+            if stage.prefilter is None:
+                self.prefilter_off_reason = f"OPA unavailable: {exc}"
+            return
+        except PolicyEngineError as exc:
+            if stage.prefilter is not None or self.prefilter_off_reason == "not started":
+                log.warning("policy prefilter off, sending every document to OPA: %s", exc)
+            stage.prefilter = None
+            self.prefilter_off_reason = str(exc)
+            return
+        if stage.prefilter is None and self.prefilter_off_reason != "not started":
+            log.warning("policy prefilter on again")
+        stage.prefilter = prefilter
+        self.prefilter_off_reason = None
+
+    async def _refresh_prefilter(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.prefilter_refresh_s)
+            try:
+                await self._load_prefilter()
+            except Exception:  # a bug here must not stop the refreshes silently
+                log.exception("policy prefilter refresh failed")
 
     async def _setup_projection(self) -> None:
         """Derive the field projection from the policy files (never fatal: full documents)."""
@@ -288,11 +340,12 @@ class Pipeline:
                 await stage.aclose()
 
     async def _stop_monitor(self) -> None:
-        if self._monitor is not None:
-            self._monitor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._monitor
-            self._monitor = None
+        for task in (self._monitor, self._prefilter_refresher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._monitor = self._prefilter_refresher = None
 
     async def _monitor_losses(self) -> None:
         while True:
@@ -350,6 +403,12 @@ class Pipeline:
             return {"enabled": False, "reason": reason}
         return {"enabled": True, "paths": len(projection.paths())}
 
+    def _prefilter_summary(self) -> dict[str, Any]:
+        judged = self.dedup_stage.stats.prefiltered
+        if self.dedup_stage.prefilter is None:
+            return {"enabled": False, "reason": self.prefilter_off_reason, "prefiltered": judged}
+        return {"enabled": True, "prefiltered": judged}
+
     def snapshot(self) -> dict[str, Any]:
         """Counters of every stage, the source, dedup, OPA client and alerts."""
         return {
@@ -373,6 +432,7 @@ class Pipeline:
                 "malformed_verdicts": self.client.malformed_verdicts,
                 "projection": self._projection_summary(),
             },
+            "prefilter": self._prefilter_summary(),
             "alerts": {
                 "by_rule": {
                     f"{rule}|{priority}": n

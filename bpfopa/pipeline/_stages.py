@@ -23,7 +23,7 @@ from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, StageFailedError, StageStats
 from bpfopa.pipeline._dedup import Deduplicator
 from bpfopa.pipeline._source import EventSource
-from bpfopa.policy import OpaClient
+from bpfopa.policy import OpaClient, Prefilter
 
 __all__ = [
     "RULE_OPA_RECOVERED",
@@ -146,14 +146,22 @@ class SourceStage(Stage):
 
 
 class DedupStage(Stage):
+    """The policy prefilter (cheapest first: it drops most documents), then deduplication.
+
+    ``prefilter`` is swapped by the pipeline when it re-reads the policy's constants; None
+    sends every document on.
+    """
+
     def __init__(
         self,
         dedup: Deduplicator,
         inbox: Channel[list[Document]],
         outbox: Channel[list[Document]],
+        prefilter: Prefilter | None = None,
     ) -> None:
         super().__init__("dedup", inbox, outbox)
         self.dedup = dedup
+        self.prefilter = prefilter
 
     async def run(self) -> None:
         assert self.inbox is not None
@@ -168,6 +176,10 @@ class DedupStage(Stage):
                 if batch is None:
                     break
                 self.stats.received += len(batch)
+                prefilter = self.prefilter
+                if prefilter is not None and batch:
+                    batch, judged = prefilter.split(batch)
+                    self.stats.prefiltered += judged
                 out = dedup.add(batch, loop.time()) if batch else dedup.expire(loop.time())
                 if out:
                     await self.emit(out, len(out))

@@ -11,6 +11,7 @@ structure alone (a new test) fail here even when no corpus document exercises it
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import json
@@ -26,7 +27,9 @@ import pytest
 from benchmarks.policy_input import generate
 from bpfopa._paths import POLICIES_DIR
 from bpfopa.errors import PolicyEngineError
-from bpfopa.policy import OpaClient, OpaClientConfig, Prefilter, load_prefilter
+from bpfopa.output import CallbackSink
+from bpfopa.pipeline import Pipeline, PipelineConfig, QueueSource
+from bpfopa.policy import ManagedOpa, OpaClient, OpaClientConfig, Prefilter, load_prefilter
 from tests.conftest import OpaServer
 from tests.opa.test_projection import _rule_test_documents
 
@@ -327,3 +330,80 @@ async def test_missing_or_malformed_constants_switch_it_off(opa_server: OpaServe
         with pytest.raises(PolicyEngineError, match="prefilter unusable"):
             await load_prefilter(Reader(overrides))
     assert isinstance(await load_prefilter(Reader({})), Prefilter)
+
+
+# -- the pipeline with the prefilter -----------------------------------------------------------
+
+
+def _alert_keys(alerts: list[Doc]) -> list[bytes]:
+    return sorted(
+        orjson.dumps(
+            [a["rule"], a["priority"], a["output"], a["input"]], option=orjson.OPT_SORT_KEYS
+        )
+        for a in alerts
+        if a.get("source") == "syscall"
+    )
+
+
+async def _run_pipeline(url: str, docs: list[Doc], prefilter: str) -> tuple[list[Doc], Doc]:
+    source = QueueSource()
+    alerts: list[Doc] = []
+    config = PipelineConfig(hostname="h", dedup_window_ms=0, batch_size=300, prefilter=prefilter)
+    async with OpaClient(OpaClientConfig(url=url)) as client:
+        pipeline = Pipeline(source, client, [CallbackSink(alerts.extend)], config)
+        run = asyncio.create_task(pipeline.run())
+        for start in range(0, len(docs), 250):
+            await source.put(copy.deepcopy(docs[start : start + 250]))
+        await source.stop()
+        snapshot = await run
+    return alerts, snapshot
+
+
+async def test_pipeline_alerts_are_the_same_with_and_without_prefilter(
+    opa_server: OpaServer, rule_documents: list[Doc]
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        lists_docs = await _lists_corpus(session, opa_server.url)
+    docs = [
+        *(doc for seed in (1, 2) for doc in generate(1500, seed=seed)["events"]),
+        *generate(300, seed=3, violation_rate=1.0)["events"],
+        *rule_documents,
+        *lists_docs[::3],
+    ]
+    # Distinct documents (no merging), each traceable in its alert.
+    for seq, doc in enumerate(docs):
+        doc["event"]["seq"] = seq
+        doc["event"].setdefault("time", "2026-11-28T09:30:00.000000001Z")  # not the clock
+    with_prefilter, on = await _run_pipeline(opa_server.url, docs, "auto")
+    without, off = await _run_pipeline(opa_server.url, docs, "off")
+    assert len(_alert_keys(without)) > 300
+    assert _alert_keys(with_prefilter) == _alert_keys(without)
+    assert on["prefilter"]["enabled"] and not off["prefilter"]["enabled"]
+    assert off["prefilter"]["reason"] == "--prefilter off"
+    judged = on["stages"]["dedup"]["prefiltered"]
+    assert judged == on["prefilter"]["prefiltered"] > len(docs) // 3
+    assert off["stages"]["dedup"]["prefiltered"] == 0
+    # Zero-loss accounting: every document was either judged locally or evaluated by OPA.
+    for snap in (on, off):
+        assert sum(sum(s["dropped"].values()) for s in snap["stages"].values()) == 0
+        assert snap["stages"]["source"]["received"] == len(docs)
+        assert snap["stages"]["dedup"]["prefiltered"] + snap["stages"]["policy"]["emitted"] == (
+            len(docs)
+        )
+    assert on["opa"]["requests"] < off["opa"]["requests"]
+
+
+async def test_pipeline_without_the_shared_prefilter_sends_everything(tmp_path: Path) -> None:
+    """A policy set without lib/events (a custom main): the prefilter switches off, loudly."""
+    policy = tmp_path / "main.rego"
+    policy.write_text(
+        'package bpfopa.main\n\nsyscalls contains "openat"\n\n'
+        'alerts contains {"index": i, "rule": "r", "id": "r", "priority": "DEBUG", '
+        '"output": "o", "tags": []} if some i, _ in input.events\n'
+    )
+    docs = generate(200, seed=4)["events"]
+    async with ManagedOpa(include_bundled=False, extra_policies=[tmp_path]) as opa:
+        alerts, snapshot = await _run_pipeline(opa.url, docs, "auto")
+    assert not snapshot["prefilter"]["enabled"]
+    assert "data.bpfopa.lib.events is undefined" in snapshot["prefilter"]["reason"]
+    assert len(_alert_keys(alerts)) == len(docs)

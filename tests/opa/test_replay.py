@@ -15,8 +15,10 @@ from typing import Any
 import orjson
 import pytest
 
+from benchmarks.policy_input import generate
 from bpfopa._paths import PROJECT_ROOT
 from bpfopa.policy import ManagedOpa
+from tests.conftest import OpaServer
 
 POLICY = """package bpfopa.main
 
@@ -180,3 +182,29 @@ async def test_sighup_reopens_the_output_file(opa_url: str, tmp_path: Path) -> N
     assert output.exists(), "SIGHUP did not reopen the output file"
     assert seqs(rotated) and seqs(output)
     assert sorted(seqs(rotated) + seqs(output)) == list(range(0, total, 3))
+
+
+def _replay_alerts(url: str, recording: Path, output: Path, mode: str) -> tuple[Any, list[Any]]:
+    proc = replay(str(recording), "--opa-url", url, "--output-file", str(output), "--quiet",
+                  "--dedup-window-ms", "0", "--prefilter", mode)  # fmt: skip
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr.decode()
+    alerts = [orjson.loads(line) for line in output.read_bytes().splitlines()]
+    return summary_of(stderr), sorted((a["rule"], a["input"]["event"]["ts"]) for a in alerts)
+
+
+def test_replay_prefilter_auto_gives_the_alerts_of_off(
+    opa_server: OpaServer, tmp_path: Path
+) -> None:
+    recording = tmp_path / "rec.jsonl"
+    docs = generate(3000, seed=9, violation_rate=0.1)["events"]
+    recording.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
+    on, alerts_on = _replay_alerts(opa_server.url, recording, tmp_path / "on.jsonl", "auto")
+    off, alerts_off = _replay_alerts(opa_server.url, recording, tmp_path / "off.jsonl", "off")
+    assert len(alerts_off) > 200 and alerts_on == alerts_off
+    assert on["prefilter"]["enabled"] and not off["prefilter"]["enabled"]
+    assert on["stages"]["dedup"]["prefiltered"] > len(docs) // 2
+    assert off["stages"]["dedup"]["prefiltered"] == 0
+    for summary in (on, off):  # every document judged, locally or by OPA
+        judged = summary["stages"]["dedup"]["prefiltered"]
+        assert judged + summary["stages"]["policy"]["emitted"] == len(docs)

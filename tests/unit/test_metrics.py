@@ -32,6 +32,7 @@ def test_counters_are_read_at_scrape_time_in_a_private_registry() -> None:
     p = pipeline()
     metrics.bind(p)
     p.dedup_stage.stats.received = 10
+    p.dedup_stage.stats.prefiltered = 6
     p.dedup.received, p.dedup.merged = 10, 4
     p.batch_stage.stats.drop("queue_full", 3)
     p.policy_stage.alerts_by_rule[("Rule A", "WARNING")] = 2
@@ -41,6 +42,8 @@ def test_counters_are_read_at_scrape_time_in_a_private_registry() -> None:
     assert 'bpfopa_stage_events_received_total{stage="dedup"} 10.0' in text
     assert 'bpfopa_stage_events_dropped_total{reason="queue_full",stage="batch"} 3.0' in text
     assert "bpfopa_dedup_ratio 0.4" in text
+    assert 'bpfopa_stage_events_prefiltered_total{stage="dedup"} 6.0' in text
+    assert "bpfopa_prefilter_enabled 0.0" in text  # not started
     assert 'bpfopa_alerts_total{priority="WARNING",rule="Rule A"} 2.0' in text
     assert "bpfopa_batch_size_sum 42.0" in text
     assert 'bpfopa_opa_request_seconds_bucket{le="0.005"} 1.0' in text
