@@ -65,6 +65,12 @@ struct syscall_event {
 	/* then items */
 };
 
+/* exec_event.exe_flags */
+#define EXE_LAYER_KNOWN 1   /* the probe could tell the overlayfs layer (kernel BTF has ovl_inode) */
+#define EXE_ON_OVERLAY 2    /* the executable is a file of an overlayfs mount (a container root) */
+#define EXE_UPPER_LAYER 4   /* ... in its upper, writable layer: written after the mount */
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
 struct exec_event {
 	struct event_header h;
 	u64 cap_effective;
@@ -73,7 +79,7 @@ struct exec_event {
 	u32 tty_minor;        /* driver minor_start + index */
 	u32 argv_size;        /* full size of the argv area, even when only ARGV_LIMIT is kept */
 	u32 env_size;
-	u32 _pad;
+	u32 exe_flags;        /* EXE_*: where the executable lives */
 	char exe_name[32];    /* the executable's dentry name: "memfd:x" for fileless execution */
 	/* then items: 0 filename, 1 argv (NUL-separated), 2 env (NUL-separated) */
 };

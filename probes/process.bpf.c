@@ -25,6 +25,23 @@ int trace_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/* Falco's proc.is_exe_upper_layer: an overlayfs inode with an upper dentry was written (or
+ * copied up) in the writable layer, i.e. it is not part of the container's image. */
+static __always_inline u32 exe_layer(u64 inode)
+{
+#if OFF_OVL_INODE_UPPERDENTRY >= 0
+	u64 sb = read_kernel_u64(inode + OFF_INODE_SB);
+
+	if (read_kernel_u64(sb + OFF_SUPER_BLOCK_MAGIC) != OVERLAYFS_SUPER_MAGIC)
+		return EXE_LAYER_KNOWN;
+	if (read_kernel_u64(inode - OFF_OVL_INODE_VFS_INODE + OFF_OVL_INODE_UPPERDENTRY))
+		return EXE_LAYER_KNOWN | EXE_ON_OVERLAY | EXE_UPPER_LAYER;
+	return EXE_LAYER_KNOWN | EXE_ON_OVERLAY;
+#else
+	return 0;
+#endif
+}
+
 int trace_sched_process_exec(void *ctx)
 {
 	u64 task = (u64)bpf_get_current_task_btf();
@@ -61,6 +78,7 @@ int trace_sched_process_exec(void *ctx)
 	e->exe_name[0] = 0;
 	bpf_probe_read_kernel_str(e->exe_name, sizeof(e->exe_name),
 				  (void *)read_kernel_u64(exe_dentry + OFF_DENTRY_NAME));
+	e->exe_flags = exe_layer(read_kernel_u64(exe_file + OFF_FILE_INODE));
 	e->argv_size = arg_end > arg_start ? arg_end - arg_start : 0;
 	e->env_size = env_end > env_start ? env_end - env_start : 0;
 	items = buf->bytes + sizeof(struct exec_event);

@@ -178,6 +178,13 @@ class TaskOffsets:
     mm_env_end: int
     mm_exe_file: int
     file_dentry: int
+    file_inode: int
+    inode_sb: int
+    super_block_magic: int
+    #: -1 when the kernel's BTF has no struct ovl_inode (overlayfs absent or a module): the
+    #: probes then cannot tell an executable's overlayfs layer.
+    ovl_inode_vfs_inode: int
+    ovl_inode_upperdentry: int
     dentry_name: int
     signal_tty: int
     tty_index: int
@@ -213,6 +220,10 @@ class TaskOffsets:
             mm_env_end=btf.offset("mm_struct", "env_end"),
             mm_exe_file=btf.offset("mm_struct", "exe_file"),
             file_dentry=btf.offset("file", "f_path.dentry"),
+            file_inode=btf.offset("file", "f_inode"),
+            inode_sb=btf.offset("inode", "i_sb"),
+            super_block_magic=btf.offset("super_block", "s_magic"),
+            **_overlay_offsets(btf),
             dentry_name=btf.offset("dentry", "d_name.name"),
             signal_tty=btf.offset("signal_struct", "tty"),
             tty_index=btf.offset("tty_struct", "index"),
@@ -229,6 +240,16 @@ class TaskOffsets:
 
     def _items(self) -> list[tuple[str, int]]:
         return [(name, getattr(self, name)) for name in self.__slots__]
+
+
+def _overlay_offsets(btf: KernelBtf) -> dict[str, int]:
+    try:
+        return {
+            "ovl_inode_vfs_inode": btf.offset("ovl_inode", "vfs_inode"),
+            "ovl_inode_upperdentry": btf.offset("ovl_inode", "__upperdentry"),
+        }
+    except BtfError:
+        return {"ovl_inode_vfs_inode": -1, "ovl_inode_upperdentry": -1}
 
 
 def _syscall_arg_offsets(btf: KernelBtf) -> dict[str, int]:

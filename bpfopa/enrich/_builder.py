@@ -41,6 +41,7 @@ from bpfopa.wire import (
     HEADER,
     ITEM,
     SYSCALL_BODY,
+    ExeFlags,
     ItemStatus,
     Opcode,
 )
@@ -103,6 +104,13 @@ _PEER_PARAMS = {
     "recvmsg": "msg",
 }
 _ACCEPTS = {"accept", "accept4"}
+
+
+def _upper_layer(flags: ExeFlags) -> bool | None:
+    """process.exe_upper_layer: None where the probe could not tell."""
+    if ExeFlags.LAYER_KNOWN not in flags:
+        return None
+    return ExeFlags.UPPER_LAYER in flags
 
 
 def _s32(value: int) -> int:
@@ -175,7 +183,7 @@ class DocumentBuilder:
         comm: bytes,
         cgroup_id: int,
     ) -> None:
-        (cap_effective, loginuid, tty_major, tty_minor, _argv_size, _env_size, _pad, exe_name) = (
+        (cap_effective, loginuid, tty_major, tty_minor, _argv, _env, exe_flags, exe_name) = (
             EXEC_BODY.unpack_from(record, HEADER.size)
         )
         items = _items(record, HEADER.size + EXEC_BODY.size, size)
@@ -203,6 +211,7 @@ class DocumentBuilder:
             cap_effective,
             tty,
             exe_name.split(b"\0", 1)[0],
+            _upper_layer(ExeFlags(exe_flags)),
         )
         self._table.observe(proc, uid, gid, euid, comm, cgroup_id)
 

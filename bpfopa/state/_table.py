@@ -82,6 +82,9 @@ class Process:
     tty: int = 0
     start_time: str | None = None
     cap_effective: list[str] = field(default_factory=list)
+    #: The executable is in an overlayfs upper layer (None: not known, e.g. exec'd before the
+    #: capture started or a kernel whose BTF lacks overlayfs).
+    exe_upper_layer: bool | None = None
     cgroup_id: int = 0
     cgroup: list[str] = field(default_factory=list)
     container: ContainerInfo | None = None
@@ -112,6 +115,7 @@ class Process:
                 "name": self.name,
                 "exe": self.exe,
                 "exe_from_memfd": self.exe is not None and self.exe.startswith("/memfd:"),
+                "exe_upper_layer": self.exe_upper_layer,
                 "args": self.argv[1:],
                 "argv0": self.argv[0] if self.argv else None,
                 "cmdline": " ".join([self.name, *self.argv[1:]]) if self.argv else self.name,
@@ -280,6 +284,7 @@ class ProcessTable:
         if parent is not None:
             _inherit(child, parent)
             child.exe = parent.exe
+            child.exe_upper_layer = parent.exe_upper_layer
             child.argv = parent.argv
             child.args_truncated = parent.args_truncated
             child.env = parent.env
@@ -301,6 +306,7 @@ class ProcessTable:
         cap_effective: int,
         tty: int,
         exe_dentry: bytes = b"",
+        exe_upper_layer: bool | None = None,
     ) -> Process:
         proc = self.get_or_make(pid, ppid, comm)
         raw: dict[str, str] = {k: v for k, v in proc.raw.items() if k == "cwd"}
@@ -318,6 +324,7 @@ class ProcessTable:
         proc.uid, proc.gid, proc.euid, proc.loginuid = identity
         proc.cap_effective = capability_names(cap_effective)
         proc.tty = tty
+        proc.exe_upper_layer = exe_upper_layer
         proc.raw = raw
         proc.changed()
         return proc

@@ -10,6 +10,7 @@ from bpfopa.wire._structs import (
     SYSCALL_BODY,
     SYSCALL_EVENT_SIZE,
     SYSCALL_SPEC,
+    ExeFlags,
     ItemStatus,
     Opcode,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "SYSCALL_BODY",
     "SYSCALL_EVENT_SIZE",
     "SYSCALL_SPEC",
+    "ExeFlags",
     "ItemStatus",
     "Opcode",
 ]

@@ -13,6 +13,14 @@ class Opcode(enum.IntEnum):
     EXIT = 4
 
 
+class ExeFlags(enum.IntFlag):
+    """exec_event.exe_flags: where the new executable lives."""
+
+    LAYER_KNOWN = 1  # the probe could tell the overlayfs layer
+    ON_OVERLAY = 2  # a file of an overlayfs mount (a container's root)
+    UPPER_LAYER = 4  # in its upper, writable layer: written after the mount
+
+
 class ItemStatus(enum.IntEnum):
     OK = 0
     TRUNCATED = 1
@@ -24,7 +32,7 @@ HEADER = struct.Struct("<BBHIQQIIIIII16s")
 # struct syscall_event after the header: ret, args[6]
 SYSCALL_BODY = struct.Struct("<q6Q")
 # struct exec_event after the header: cap_effective, loginuid, tty_major, tty_minor,
-# argv_size, env_size, _pad, exe_name
+# argv_size, env_size, exe_flags, exe_name
 EXEC_BODY = struct.Struct("<QIIIIII32s")
 # struct fork_event after the header: child_pid, child_ppid
 FORK_BODY = struct.Struct("<II")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +18,21 @@ from bpfopa.schema import BY_NAME
 from tests.conftest import require
 
 Doc = dict[str, Any]
+
+
+@contextlib.contextmanager
+def overlay_mount(base: Path) -> Iterator[tuple[Path, Path]]:
+    """(lower, merged) of an overlayfs mounted under `base`, as a container root is: files in
+    `lower` are the image, files written through `merged` land in the upper layer."""
+    lower, upper, work, merged = (base / name for name in ("lower", "upper", "work", "merged"))
+    for directory in (lower, upper, work, merged):
+        directory.mkdir(parents=True)
+    options = f"lowerdir={lower},upperdir={upper},workdir={work}"
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(merged)], check=True)
+    try:
+        yield lower, merged
+    finally:
+        subprocess.run(["umount", str(merged)], check=True)
 
 
 class CaptureHarness:

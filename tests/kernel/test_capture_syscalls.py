@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.kernel.conftest import CaptureHarness
+from tests.kernel.conftest import CaptureHarness, overlay_mount
 
 Doc = dict[str, Any]
 
@@ -320,6 +322,32 @@ def test_execve_and_failed_exec(capture: CaptureHarness, tmp: str) -> None:
     )
     assert failed["event"]["error"] == "ENOENT"
     assert failed["process"]["name"] == "sh", "a failed exec leaves the caller as it was"
+
+
+def test_exe_upper_layer_on_overlayfs(capture: CaptureHarness, tmp: str) -> None:
+    with overlay_mount(Path(tmp)) as (lower, merged):
+        shutil.copy2("/bin/true", lower / "image-true")
+        shutil.copy2("/bin/true", merged / "dropped-true")  # written in the running "container"
+        since = capture.mark()
+        for exe in (merged / "image-true", merged / "dropped-true"):
+            subprocess.run([exe], check=True)
+        subprocess.run(["/bin/true", "host"], check=True)
+
+        def exec_of(exe: str, *args: str) -> dict[str, Any]:
+            [doc] = capture.wait_for(
+                lambda d: (
+                    d["event"]["name"] == "execve"
+                    and d["event"]["ret"] == 0
+                    and d["process"]["exe"] == exe
+                    and d["process"]["args"] == list(args)
+                ),
+                since=since,
+            )
+            return doc
+
+        assert exec_of(f"{merged}/image-true")["process"]["exe_upper_layer"] is False
+        assert exec_of(f"{merged}/dropped-true")["process"]["exe_upper_layer"] is True
+        assert exec_of("/bin/true", "host")["process"]["exe_upper_layer"] is False
 
 
 def test_short_lived_process(capture: CaptureHarness) -> None:

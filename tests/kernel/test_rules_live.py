@@ -7,8 +7,7 @@ legitimately fire together on one action are listed together, with the reason.
 
 Not covered here: Linux Kernel Module Injection Detected (no init_module/finit_module
 tracepoints on a kernel built without modules), Debugfs Launched in Privileged Container (no
-`process.container.privileged`), Drop and execute new binary in container (no
-`process.exe_upper_layer`, no overlay container), Detect outbound connections to common miner
+`process.container.privileged`), Detect outbound connections to common miner
 pool ports (needs the peer's DNS name, which the document does not carry, for a miner domain
 this offline host cannot resolve).
 """
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.kernel.conftest import CaptureHarness
+from tests.kernel.conftest import CaptureHarness, overlay_mount
 from tests.kernel.rules_harness import (
     PYTHON,
     LiveRun,
@@ -659,6 +658,23 @@ def test_exec_in_container(
     assert_exactly(
         live, lambda: run_action(in_cgroup(container, [str(tool), *argv[1:]])), set(expected)
     )
+
+
+def test_drop_and_execute_new_binary_in_container(
+    live: LiveRun, tmp_path: Path, container: Path
+) -> None:
+    # The container's root is an overlayfs; a binary written into it after start lives in
+    # the upper layer, one that came with the image in the lower layer.
+    with overlay_mount(tmp_path / "root") as (lower, merged):
+        shipped = named_copy(lower, "shipped-tool")
+        image_binary = str(merged / shipped.name)
+        assert_exactly(live, lambda: run_action(in_cgroup(container, [image_binary])), set())
+        dropped = named_copy(merged, "dropped-payload")
+        assert_exactly(
+            live,
+            lambda: run_action(in_cgroup(container, [str(dropped)])),
+            {"Drop and execute new binary in container"},
+        )
 
 
 _TERMINAL_SHELL = """

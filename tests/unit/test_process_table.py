@@ -5,9 +5,20 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import pytest
+
 from bpfopa.enrich import DocumentBuilder
 from bpfopa.state import CgroupResolver, Clock, ProcessTable
-from bpfopa.wire import EXEC_BODY, FORK_BODY, HEADER, ITEM, SYSCALL_BODY, ItemStatus, Opcode
+from bpfopa.wire import (
+    EXEC_BODY,
+    FORK_BODY,
+    HEADER,
+    ITEM,
+    SYSCALL_BODY,
+    ExeFlags,
+    ItemStatus,
+    Opcode,
+)
 
 OPENAT = 257
 
@@ -35,6 +46,7 @@ def exec_(
     comm: bytes,
     truncated: bool = False,
     exe_name: bytes = b"",
+    exe_flags: int = 0,
 ) -> bytes:
     blob = b"\0".join(argv) + b"\0"
     items = (
@@ -43,7 +55,7 @@ def exec_(
         + item(2, b"A=1\0")
     )
     size = HEADER.size + EXEC_BODY.size + len(items)
-    body = EXEC_BODY.pack(1 << 21, 1000, 136, 3, len(blob), 4, 0, exe_name)
+    body = EXEC_BODY.pack(1 << 21, 1000, 136, 3, len(blob), 4, exe_flags, exe_name)
     return header(Opcode.EXEC, pid, ppid, comm, size) + body + items
 
 
@@ -174,3 +186,28 @@ def test_memfd_execution_is_named_as_the_kernel_does(tmp_path: Path) -> None:
     )
     assert doc["process"]["exe"] == "/memfd:payload (deleted)"
     assert doc["process"]["exe_from_memfd"] is True
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (ExeFlags(0), None),  # the probe could not tell (no overlayfs in the kernel's BTF)
+        (ExeFlags.LAYER_KNOWN, False),  # not on an overlayfs
+        (ExeFlags.LAYER_KNOWN | ExeFlags.ON_OVERLAY, False),  # in the image (lower layer)
+        (ExeFlags.LAYER_KNOWN | ExeFlags.ON_OVERLAY | ExeFlags.UPPER_LAYER, True),
+    ],
+)
+def test_exe_upper_layer_from_the_exec_record(
+    tmp_path: Path, flags: ExeFlags, expected: bool | None
+) -> None:
+    _, builder = make(tmp_path)
+    [doc, child_doc] = builder.build(
+        [
+            exec_(900, 1, b"/payload", [b"payload"], b"payload", exe_flags=flags),
+            openat(900, 1, b"payload", b"/tmp/x"),
+            fork(900, 901),
+            openat(901, 900, b"payload", b"/tmp/y"),
+        ]
+    )
+    assert doc["process"]["exe_upper_layer"] is expected
+    assert child_doc["process"]["exe_upper_layer"] is expected, "a fork runs the same file"

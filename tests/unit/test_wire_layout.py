@@ -17,6 +17,7 @@ from bpfopa.wire import (
     ITEM,
     SYSCALL_EVENT_SIZE,
     SYSCALL_SPEC,
+    ExeFlags,
     ItemStatus,
     Opcode,
 )
@@ -50,6 +51,8 @@ int main(void) {
     P("ARG_PATH", ARG_PATH); P("ARG_STRING", ARG_STRING); P("ARG_SOCKADDR", ARG_SOCKADDR);
     P("ARG_SOCKADDR_OUT", ARG_SOCKADDR_OUT); P("ARG_OPEN_HOW", ARG_OPEN_HOW);
     P("ARG_MSGHDR", ARG_MSGHDR);
+    P("EXE_LAYER_KNOWN", EXE_LAYER_KNOWN); P("EXE_ON_OVERLAY", EXE_ON_OVERLAY);
+    P("EXE_UPPER_LAYER", EXE_UPPER_LAYER);
     return 0;
 }
 """
@@ -98,6 +101,7 @@ def test_constants_match(c_layout: dict[str, int]) -> None:
     assert [c_layout[f"OP_{op.name}"] for op in Opcode] == [op.value for op in Opcode]
     assert c_layout["ITEM_TRUNCATED"] == ItemStatus.TRUNCATED
     assert c_layout["ITEM_UNREADABLE"] == ItemStatus.UNREADABLE
+    assert [c_layout[f"EXE_{flag.name}"] for flag in ExeFlags] == [flag.value for flag in ExeFlags]
     for kind in ArgKind:
         if kind != ArgKind.VALUE:
             assert c_layout[f"ARG_{kind.name}"] == kind.value
