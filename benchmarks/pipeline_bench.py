@@ -12,6 +12,9 @@ what the pipeline itself can carry (OPA then costs next to nothing):
 3. the highest offered rate sustained with zero loss for distinct (non-deduplicable) documents:
    nothing dropped anywhere, and the pipeline drained within 2 s of the source stopping.
 
+The default policies run twice, with the policy prefilter (`bpfopa run`'s default: documents no
+rule can flag are judged in Python and never sent) and without it (``--prefilter``).
+
 Documents come from benchmarks/policy_input.py (the policy engineer's realistic mix: mostly
 opens, then execs and connects, 5% violating a rule), made distinct by pid. The generator runs
 in the same process and event loop as the pipeline, as the live capture does. Writes
@@ -206,17 +209,27 @@ def at_rate(workload: Workload, rate: float, seconds: float, tick: float = 0.005
     return feed
 
 
-def throughput_config(per_event: bool, inflight: int) -> PipelineConfig:
+def throughput_config(per_event: bool, inflight: int, prefilter: str) -> PipelineConfig:
     if per_event:
         return PipelineConfig(
-            batch_size=1, batch_age_ms=0, dedup_window_ms=0, inflight=inflight, hostname="bench"
+            batch_size=1,
+            batch_age_ms=0,
+            dedup_window_ms=0,
+            inflight=inflight,
+            hostname="bench",
+            prefilter=prefilter,
         )
     return PipelineConfig(
-        batch_size=500, batch_age_ms=50, dedup_window_ms=0, inflight=inflight, hostname="bench"
+        batch_size=500,
+        batch_age_ms=50,
+        dedup_window_ms=0,
+        inflight=inflight,
+        hostname="bench",
+        prefilter=prefilter,
     )
 
 
-def rate_config(inflight: int) -> PipelineConfig:
+def rate_config(inflight: int, prefilter: str) -> PipelineConfig:
     # The defaults of `bpfopa run` (dedup 100 ms, batch 500 / 50 ms), but full queues drop so
     # that overload shows as loss instead of unbounded waiting.
     return PipelineConfig(
@@ -225,6 +238,7 @@ def rate_config(inflight: int) -> PipelineConfig:
         outage_buffer=50_000,
         hostname="bench",
         drain_timeout_s=120,
+        prefilter=prefilter,
     )
 
 
@@ -235,6 +249,7 @@ async def sustained(
     step_seconds: float,
     inflight: int,
     plan: ProjectionPlan | None,
+    prefilter: str,
 ) -> tuple[float, list[dict[str, Any]]]:
     """The highest offered rate that passes :func:`zero_loss`: x1.5 steps, then one bisection."""
     steps: list[dict[str, Any]] = []
@@ -242,7 +257,7 @@ async def sustained(
     async def step(rate: float) -> bool:
         run, _ = await run_pipeline(
             opa,
-            rate_config(inflight),
+            rate_config(inflight, prefilter),
             at_rate(workload, rate, step_seconds),
             inflight=inflight,
             plan=plan,
@@ -287,6 +302,7 @@ async def bench_policy_set(
     args: argparse.Namespace,
     scale: float,
     plan: ProjectionPlan | None,
+    prefilter: str,
 ) -> dict[str, Any]:
     workload = Workload()
     print(f"[{label}] throughput, batched vs per event ({args.repeat} runs each)", flush=True)
@@ -296,7 +312,7 @@ async def bench_policy_set(
         # Interleaved, so a slow phase of the (shared) machine hits both alike.
         run, _ = await run_pipeline(
             opa,
-            throughput_config(False, args.inflight),
+            throughput_config(False, args.inflight, prefilter),
             as_fast_as_possible(workload, int(args.batched_events * scale)),
             inflight=args.inflight,
             plan=plan,
@@ -304,7 +320,7 @@ async def bench_policy_set(
         batched_runs.append(run)
         run, _ = await run_pipeline(
             opa,
-            throughput_config(True, args.inflight),
+            throughput_config(True, args.inflight, prefilter),
             as_fast_as_possible(workload, int(args.per_event_events * scale)),
             inflight=args.inflight,
             plan=plan,
@@ -314,7 +330,7 @@ async def bench_policy_set(
     # The seed's way exactly: one request per event, each awaited before the next.
     sequential, _ = await run_pipeline(
         opa,
-        throughput_config(True, 1),
+        throughput_config(True, 1, prefilter),
         as_fast_as_possible(workload, int(args.per_event_events * scale / 2)),
         inflight=1,
         plan=plan,
@@ -326,7 +342,7 @@ async def bench_policy_set(
     print(f"[{label}] latency at {args.rate:.0f} events/s offered", flush=True)
     fixed, _ = await run_pipeline(
         opa,
-        rate_config(args.inflight),
+        rate_config(args.inflight, prefilter),
         at_rate(workload, args.rate, args.latency_seconds),
         inflight=args.inflight,
         plan=plan,
@@ -338,7 +354,7 @@ async def bench_policy_set(
     )
     print(f"[{label}] sustained zero-loss rate", flush=True)
     best, steps = await sustained(
-        opa, workload, args.start_rate * scale, args.step_seconds, args.inflight, plan
+        opa, workload, args.start_rate * scale, args.step_seconds, args.inflight, plan, prefilter
     )
     print(f"    sustained {best:.0f} events/s with zero loss", flush=True)
     low = best / 2 if best else 0
@@ -346,7 +362,7 @@ async def bench_policy_set(
     if low:
         half, _ = await run_pipeline(
             opa,
-            rate_config(args.inflight),
+            rate_config(args.inflight, prefilter),
             at_rate(workload, low, args.latency_seconds),
             inflight=args.inflight,
             plan=plan,
@@ -359,6 +375,13 @@ async def bench_policy_set(
         }
         print(f"    at half that rate: {at_half}", flush=True)
     return {
+        "prefilter": {
+            "mode": prefilter,
+            **batched.snapshot["prefilter"],
+            "share_judged_locally": round(
+                batched.snapshot["prefilter"]["prefiltered"] / batched.events, 3
+            ),
+        },
         "throughput": {
             "batched_per_s": round(batched.rate, 1),
             "batched_events": batched.events,
@@ -497,15 +520,22 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         trivial = Path(tmp)
         (trivial / "main.rego").write_text(TRIVIAL_POLICY)
-        sets = [("default policies", True, [], 1.0), ("one-rule policy", False, [trivial], 8.0)]
-        for label, bundled, extra, scale in sets:
+        # (label, bundled policies, extra policy dirs, event-count scale, prefilter)
+        sets = [
+            ("default policies", True, [], 1.0, "auto"),
+            ("default policies, prefilter off", True, [], 1.0, "off"),
+            ("one-rule policy", False, [trivial], 8.0, "off"),  # has no lib/events
+        ]
+        for label, bundled, extra, scale, prefilter in sets:
             if args.only and args.only not in label:
+                continue
+            if bundled and args.prefilter not in ("both", prefilter):
                 continue
             plan = None
             if args.opa_projection == "auto":
                 plan = derive_plan([POLICIES_DIR, *extra] if bundled else extra)
             async with ManagedOpa(include_bundled=bundled, extra_policies=extra) as opa:
-                result = await bench_policy_set(label, opa, args, scale, plan)
+                result = await bench_policy_set(label, opa, args, scale, plan, prefilter)
             if plan is not None:
                 docs = generate(1000, seed=7)["events"]
                 projection = plan.projection()
@@ -535,6 +565,13 @@ def main() -> None:
         choices=["auto", "off"],
         default="auto",
         help="send OPA only the fields the policies read (auto, as `bpfopa run`) or full documents",
+    )
+    parser.add_argument(
+        "--prefilter",
+        choices=["auto", "off", "both"],
+        default="both",
+        help="the policy prefilter as `bpfopa run --prefilter`; both: the default policies "
+        "with it on and off, side by side (default)",
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "perf-pipeline.json")
     parser.add_argument("--plot", type=Path, default=PROJECT_ROOT / "docs" / "perf-pipeline.png")

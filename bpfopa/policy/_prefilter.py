@@ -130,6 +130,11 @@ class PrefilterData:
     exec_exe_paths: re.Pattern[str]
     exec_cwd_prefix: str
     exec_cmdline_marker: str
+    connect_syscalls: frozenset[str]
+    connect_process_names: frozenset[str]
+    connect_udp_proto: str
+    connect_sockaddr_params: tuple[str, ...]
+    connect_exe_suffix: str
 
     @classmethod
     def from_opa(cls, events: Any, system_users: Any, syscalls: Any) -> PrefilterData:
@@ -154,6 +159,15 @@ class PrefilterData:
             exec_exe_paths=_regex(field("exec_exe_paths"), "exec_exe_paths"),
             exec_cwd_prefix=_string(field("exec_cwd_prefix"), "exec_cwd_prefix"),
             exec_cmdline_marker=_string(field("exec_cmdline_marker"), "exec_cmdline_marker"),
+            connect_syscalls=_string_set(field("connect_syscalls"), "connect_syscalls"),
+            connect_process_names=_string_set(
+                field("connect_process_names"), "connect_process_names"
+            ),
+            connect_udp_proto=_string(field("connect_udp_proto"), "connect_udp_proto"),
+            connect_sockaddr_params=tuple(
+                sorted(_string_set(field("connect_sockaddr_params"), "connect_sockaddr_params"))
+            ),
+            connect_exe_suffix=_string(field("connect_exe_suffix"), "connect_exe_suffix"),
         )
 
 
@@ -231,6 +245,8 @@ class Prefilter:
                 return self._open(doc["event"])
             if name in data.exec_syscalls:
                 return self._exec(doc["event"], doc["process"])
+            if name in data.connect_syscalls:
+                return self._connect(doc["event"], doc["process"])
         except (_Unexpected, TypeError, KeyError, AttributeError):
             return True
         return True
@@ -279,6 +295,28 @@ class Prefilter:
         if cmdline is not None and data.exec_cmdline_marker in cmdline:
             return True
         return process.get("exe_upper_layer") is True
+
+    def _connect(self, event: Mapping[str, Any], process: Mapping[str, Any]) -> bool:
+        data = self.data
+        if not isinstance(process, Mapping):
+            raise _Unexpected
+        name = process.get("name")
+        if isinstance(name, str) and name in data.connect_process_names:
+            return True
+        # A reference into a non-object is undefined in Rego (not an error): exact.
+        fd = event.get("fd")
+        if isinstance(fd, Mapping) and fd.get("proto") == data.connect_udp_proto:
+            return True
+        if isinstance(process.get("container"), Mapping):
+            return True
+        params = event.get("params")
+        if isinstance(params, Mapping):
+            for key in data.connect_sockaddr_params:
+                sockaddr = params.get(key)
+                if isinstance(sockaddr, Mapping) and isinstance(sockaddr.get("name"), str):
+                    return True
+        exe = _text(process, "exe")
+        return exe is not None and exe.endswith(data.connect_exe_suffix)
 
 
 def _syscall_name(doc: Any) -> str | None:

@@ -2,13 +2,14 @@
 # title: The batch, indexed by syscall
 # description: >-
 #   input.events ({"events": [doc, ...]}) grouped by syscall name, so that each rule visits
-#   only the documents of the syscalls it declares in its METADATA; open and exec documents
-#   that no rule can flag are left out once per batch by one shared prefilter per group of
+#   only the documents of the syscalls it declares in its METADATA; open, exec and connect
+#   documents that no rule can flag are left out once per batch by one shared prefilter per group of
 #   rules. The one package of lib/ that reads `input`; the rules' helpers and macros take a
 #   document argument.
 package bpfopa.lib.events
 
 import data.bpfopa.lib.lists
+import data.bpfopa.lib.macros
 
 # The syscall names present in the batch.
 _names := {doc.event.name | some doc in input.events}
@@ -16,8 +17,8 @@ _names := {doc.event.name | some doc in input.events}
 # syscall name -> positions in input.events of that syscall's documents that some rule may
 # flag, in order. Computed once per query, for the names present in the batch.
 #
-# Opens (~55% of a host's events, 16 rules) and execs (~20%, 20 rules) pass a shared
-# prefilter first: tests that every alert of those rules implies, so an ordinary document
+# Opens (~55% of a host's events, 16 rules), execs (~20%, 20 rules) and connects (7 rules)
+# pass a shared prefilter first: tests that every alert of those rules implies, so an ordinary document
 # (a library load, `ls`) costs one visit per test instead of one per rule. Each rule's own
 # tests go through this index, and events_test.rego checks that every entry of the lists
 # the rules match passes it.
@@ -33,6 +34,8 @@ _prefiltered(name, all) := sort(_open_candidates(all)) if {
 	name in open_syscalls
 } else := sort(_exec_candidates([i | some i in all; input.events[i].event.ret >= 0])) if {
 	name in exec_syscalls
+} else := sort(_connect_candidates(all)) if {
+	name in connect_syscalls
 } else := all
 
 # The constants of the prefilter below are public: the pipeline's client-side copy of it
@@ -41,6 +44,8 @@ _prefiltered(name, all) := sort(_open_candidates(all)) if {
 open_syscalls := {"open", "openat", "openat2"}
 
 exec_syscalls := {"execve", "execveat"}
+
+connect_syscalls := {"connect"}
 
 # --- opens ---------------------------------------------------------------------------------
 
@@ -122,3 +127,30 @@ exec_exe_paths := `^/(memfd:|dev/shm/)`
 exec_cwd_prefix := "/dev/shm"
 
 exec_cmdline_marker := "stratum"
+
+# --- connects ------------------------------------------------------------------------------
+
+# Each connect rule's alerts imply one of these tests on the document (the rule in comments).
+# Most connects (15% of benchmarks/policy_input.py's mix, 7 rules) are made by ordinary
+# programs on the host over TCP to an unnamed peer and pass none of them.
+_connect_candidates(all) := union({
+	# interpreted_procs_outbound_network_activity
+	{i | some i in all; input.events[i].process.name in connect_process_names},
+	# unexpected_udp_traffic (macros.l4proto)
+	{i | some i in all; input.events[i].event.fd.proto == connect_udp_proto},
+	# contact_ec2_instance_metadata_service_from_container, contact_k8s_api_server_from_container,
+	# unexpected_k8s_nodeport_connection (macros.container)
+	{i | some i in all; is_object(input.events[i].process.container)},
+	# detect_outbound_connections_to_common_miner_pool_ports (a sockaddr with a peer name)
+	{i | some i in all; some key in connect_sockaddr_params; is_string(input.events[i].event.params[key].name)},
+	# disallowed_ssh_connection_non_standard_port
+	{i | some i in all; endswith(input.events[i].process.exe, connect_exe_suffix)},
+})
+
+connect_process_names := lists.interpreted_binaries
+
+connect_udp_proto := "udp"
+
+connect_sockaddr_params := macros.sockaddr_params
+
+connect_exe_suffix := "ssh"

@@ -93,8 +93,37 @@ test_ordinary_and_failed_execs_are_dropped if {
 	not _passes(testing.exec({"process": {"name": "bash"}, "event": {"ret": -2, "error": "ENOENT"}}))
 }
 
+# The conditions the connect rules' alerts imply (each rule's own alerting tests also pass
+# through by_syscall, so a prefilter that dropped them would fail those tests).
+test_connect_conditions if {
+	every name in lists.interpreted_binaries {
+		_passes(testing.connect("93.184.216.34", 443, {"process": {"name": name}}))
+	}
+	every doc in [
+		testing.connect("10.0.0.7", 5353, {"event": {"fd": {"proto": "udp"}}}),
+		testing.connect("169.254.169.254", 80, testing.in_container),
+		testing.connect("10.0.0.7", 30080, testing.in_container),
+		testing.connect("198.51.100.7", 3333, {"event": {"params": {"uservaddr": {"name": "pool.example"}}}}),
+		testing.syscall("connect", {"event": {"params": {"addr": {"family": "AF_INET", "address": "198.51.100.7", "port": 3333, "name": "pool.example"}}}}),
+		testing.connect("203.0.113.7", 2222, {"process": {"name": "ssh", "exe": "/usr/bin/ssh"}}),
+	] {
+		_passes(doc)
+	}
+}
+
+test_ordinary_connects_are_dropped if {
+	every doc in [
+		testing.connect("93.184.216.34", 443, {}),
+		testing.connect("10.0.0.7", 5432, {"event": {"fd": {"proto": "tcp"}}}),
+		testing.connect("10.0.0.7", 5432, {"process": {"exe": "/usr/sbin/sshd-session"}}),
+		testing.connect("10.0.0.7", 5432, {"event": {"params": {"uservaddr": {"name": null}}}}),
+	] {
+		not _passes(doc)
+	}
+}
+
 test_other_syscalls_always_pass if {
-	every name in ["connect", "close", "setuid", "rename", "creat", "mkdir"] {
+	every name in ["close", "setuid", "rename", "creat", "mkdir", "sendto", "accept"] {
 		_passes(testing.syscall(name, {}))
 	}
 }

@@ -46,8 +46,9 @@ MIRRORED_RULES = (
     "_open_candidates",
     "_write_mode",
     "_exec_candidates",
+    "_connect_candidates",
 )
-STRUCTURE_SHA256 = "50038b2e6a8ec6406a08aa4b715a5bda75940879b8a2d839d381a6de24deffe1"
+STRUCTURE_SHA256 = "8afedcbfbe72385a4b729c1e480f38f245b5aeffb13714913307507930ec294d"
 
 
 def _base_process(**extra: Any) -> Doc:
@@ -84,6 +85,16 @@ def _openat2(path: str, how_flags: Any) -> Doc:
 def _exec(ret: Any = 0, syscall: str = "execve", **process: Any) -> Doc:
     event = {"name": syscall, "ret": ret, "params": {}}
     return {"event": event, "process": _base_process(**process)}
+
+
+def _connect(event: Doc | None = None, **process: Any) -> Doc:
+    base: Doc = {
+        "name": "connect",
+        "ret": 0,
+        "params": {"fd": 3, "uservaddr": {"family": "AF_INET", "address": "1.2.3.4", "port": 443}},
+        "fd": {"num": 3, "type": "ipv4", "name": "1.2.3.4:443"},
+    }
+    return {"event": {**base, **(event or {})}, "process": _base_process(**process)}
 
 
 def _near_paths(path: str) -> list[str]:
@@ -145,6 +156,23 @@ async def _lists_corpus(session: aiohttp.ClientSession, url: str) -> list[Doc]:
         docs += [_exec(0, exe_upper_layer=upper), _exec(-1, exe_upper_layer=upper)]
     for ret in (0, 1, 0.0, -1, -2, 2**40):
         docs.append(_exec(ret, name="bash"))
+    for name in [*events["connect_process_names"], "app", "curl"]:
+        docs += [_connect(name=name), _connect(name=name + "3x")]
+    for extra in (
+        {"fd": {"num": 3, "type": "ipv4", "proto": "udp"}},
+        {"fd": {"num": 3, "type": "ipv4", "proto": "tcp"}},
+        {"fd": {"num": 3, "type": "ipv4", "proto": "UDP"}},
+        {"fd": None},
+        *({"params": {key: {"family": "AF_INET", "address": "1.2.3.4", "port": 3333,
+                            "name": "pool.example"}}} for key in events["connect_sockaddr_params"]),
+        {"params": {"uservaddr": {"family": "AF_INET", "name": None}}},
+        {"params": {"peer": {"name": "pool.example"}}},
+    ):  # fmt: skip
+        docs.append(_connect(event=extra))
+    for container in ({"id": "41e5c07cc310"}, {}, None, "41e5c07cc310"):
+        docs.append(_connect(container=container))
+    for exe in ("/usr/bin/ssh", "/usr/bin/autossh", "/usr/sbin/sshd", "/usr/bin/ssh-agent"):
+        docs.append(_connect(exe=exe))
     return docs
 
 
@@ -167,6 +195,17 @@ def _hostile_corpus() -> list[Any]:
             docs.append(_exec(0, **{key: bad}))
         docs.append({"event": {"name": "execve", "ret": 0}, "process": bad})
         docs.append({"event": bad, "process": _base_process()})
+        for key in ("name", "exe", "container"):
+            docs.append(_connect(**{key: bad}))
+        for event in (
+            {"fd": bad},
+            {"fd": {"proto": bad}},
+            {"params": bad},
+            {"params": {"uservaddr": bad}},
+            {"params": {"addr": {"name": bad}}},
+        ):
+            docs.append(_connect(event))
+        docs.append({"event": {"name": "connect"}, "process": bad})
     docs += [
         {"event": {"name": "openat", "ret": 3}},  # no path, no params
         {"event": {"name": "execve", "ret": 0}},  # no process
@@ -236,8 +275,8 @@ async def test_candidates_equal_opa_by_syscall(
                         outcomes[doc["event"]["name"][:4], i in opa] += 1
     # The corpus exercises both outcomes of both prefiltered families.
     assert compared > 10_000
-    for family in ("open", "exec"):
-        assert outcomes[family, True] > 500 and outcomes[family, False] > 500, outcomes
+    for family in ("open", "exec", "conn"):
+        assert outcomes[family, True] > 100 and outcomes[family, False] > 100, outcomes
 
 
 async def test_hostile_documents_are_kept(opa_server: OpaServer) -> None:

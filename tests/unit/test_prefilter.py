@@ -50,6 +50,11 @@ def _data(**overrides: Any) -> PrefilterData:
         "exec_exe_paths": "^/(memfd:|dev/shm/)",
         "exec_cwd_prefix": "/dev/shm",
         "exec_cmdline_marker": "stratum",
+        "connect_syscalls": ["connect"],
+        "connect_process_names": ["python3", "node"],
+        "connect_udp_proto": "udp",
+        "connect_sockaddr_params": ["uservaddr", "addr"],
+        "connect_exe_suffix": "ssh",
     }
     events.update(overrides)
     syscalls = ["openat", "openat2", "execve", "connect"]
@@ -97,6 +102,30 @@ def test_execs() -> None:
     assert not prefilter.keep(_exec(exe_upper_layer=1))  # == true in Rego: only true
     # Set membership is exact for any type (Rego: not a member).
     assert not prefilter.keep(_exec(name=5, user=None))
+
+
+def _connect(event: dict[str, Any] | None = None, **process: Any) -> dict[str, Any]:
+    base = {"name": "connect", "ret": 0, "params": {"uservaddr": {"address": "1.2.3.4"}}}
+    proc = {"name": "app", "exe": "/usr/bin/app", "container": None, **process}
+    return {"event": {**base, **(event or {})}, "process": proc}
+
+
+def test_connects() -> None:
+    prefilter = Prefilter(_data())
+    assert not prefilter.keep(_connect())
+    assert prefilter.keep(_connect(name="python3"))
+    assert prefilter.keep(_connect({"fd": {"proto": "udp"}}))
+    assert not prefilter.keep(_connect({"fd": {"proto": "tcp"}}))
+    assert not prefilter.keep(_connect({"fd": "udp"}))  # undefined in Rego: exact
+    assert prefilter.keep(_connect(container={"id": "41e5c07cc310"}))
+    assert not prefilter.keep(_connect(container="41e5c07cc310"))
+    assert prefilter.keep(_connect({"params": {"addr": {"name": "pool.example"}}}))
+    assert not prefilter.keep(_connect({"params": {"addr": {"name": None}}}))
+    assert not prefilter.keep(_connect({"params": {"peer": {"name": "pool.example"}}}))
+    assert prefilter.keep(_connect(exe="/usr/bin/ssh"))
+    assert not prefilter.keep(_connect(exe="/usr/sbin/sshd"))
+    assert prefilter.keep(_connect(exe=None))  # endswith would err: kept
+    assert prefilter.keep({"event": {"name": "connect"}, "process": "x"})
 
 
 @pytest.mark.parametrize(
