@@ -1,10 +1,11 @@
 """The policies' shared prefilter, run in Python so that documents no rule can flag never leave.
 
 ``data.bpfopa.lib.events.by_syscall`` (policies/lib/events.rego) hands each rule only the
-documents of its syscalls, and drops first the opens and execs that no open or exec rule can
-flag (most of them: library loads, ``ls``). :class:`Prefilter` makes the same decision before a
-document is projected, serialized and sent, and also drops documents whose syscall no rule
-declares (``data.bpfopa.main.syscalls``): OPA would parse them and no rule would ever look.
+documents of its syscalls, and drops first the opens, execs and connects that no rule can flag
+(most of them: library loads, ``ls``, TCP connects by host programs). :class:`Prefilter` makes
+the same decision before a document is projected, serialized and sent, and also drops
+documents whose syscall no rule declares (``data.bpfopa.main.syscalls``): OPA would parse them
+and no rule would ever look.
 
 Only the *shape* of the tests is copied here (which field, which builtin, how they combine);
 every constant — the path regexes, the syscall names, the process-name and user sets, the
@@ -206,9 +207,9 @@ def _mapping(fields: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 class Prefilter:
     """Decides, per document, whether OPA could raise any alert for it.
 
-    The tests mirror ``_open_candidates`` / ``_exec_candidates`` in policies/lib/events.rego
-    (same fields, same combination; constants from OPA); tests/opa/test_prefilter.py keeps
-    them equal to the Rego.
+    The tests mirror ``_open_candidates``, ``_exec_candidates`` and ``_connect_candidates`` in
+    policies/lib/events.rego (same fields, same combination; constants from OPA);
+    tests/opa/test_prefilter.py keeps them equal to the Rego.
     """
 
     __slots__ = ("data",)
