@@ -53,7 +53,8 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         default=[],
         metavar="DIR",
         help="extra policy directory for the managed OPA (repeatable); with --opa-url: the "
-        "policy files that OPA loaded, read only to derive the field projection",
+        "policy files that OPA loaded, read only to derive the field projection and to check "
+        "that the prefilter is sound (without them, both are off)",
     )
     opa.add_argument(
         "--opa-projection",
@@ -67,7 +68,8 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         choices=PREFILTER_MODES,
         default="auto",
         help="auto: documents no rule can flag (the policies' own prefilter, read from OPA, and "
-        "syscalls no rule declares) are judged here and not sent; off: send all (auto)",
+        "syscalls no rule declares) are judged here and not sent, once the policy files show "
+        "that every rule reads documents through lib/events.by_syscall; off: send all (auto)",
     )
     opa.add_argument("--inflight", type=int, default=4, help="OPA requests in flight (4)")
     opa.add_argument(

@@ -27,7 +27,7 @@ from bpfopa.pipeline._stages import (
     Stage,
 )
 from bpfopa.policy import OpaClient, load_prefilter
-from bpfopa.policy._projection import derive_plan
+from bpfopa.policy._projection import ProjectionPlan, derive_plan
 
 __all__ = ["RULE_PIPELINE_DROP", "RULE_SYSCALL_DROP", "Pipeline", "PipelineConfig"]
 
@@ -127,6 +127,8 @@ class Pipeline:
         self.projection_off_reason: str | None = "not started"
         #: Why every document goes to OPA, when it does.
         self.prefilter_off_reason: str | None = "not started"
+        self._policy_plan: ProjectionPlan | None = None
+        self._policy_plan_error = "not derived"
         self.internal_alerts: Counter[str] = Counter()
         cfg = self.config
         self.dedup = Deduplicator(cfg.dedup_window_ms / 1000, cfg.dedup_max_keys)
@@ -240,6 +242,7 @@ class Pipeline:
 
     async def _prepare(self) -> None:
         await self.client.check_policies()
+        await self._derive_policy_plan()
         await self._load_prefilter()
         await self._setup_projection()
         wanted = await self.client.syscalls() if self.config.select_syscalls else None
@@ -254,11 +257,46 @@ class Pipeline:
         if self._on_source_started is not None:
             self._on_source_started()
 
+    async def _derive_policy_plan(self) -> None:
+        """What the local policy files read: the field projection's input, and the proof the
+        prefilter needs that every rule sees documents only through lib/events.by_syscall."""
+        self._policy_plan = self.client.projection_plan  # derived by the caller
+        if self._policy_plan is not None:
+            return
+        if not self.config.policy_dirs:
+            self._policy_plan_error = "no local policy files"
+            return
+        try:
+            self._policy_plan = await asyncio.to_thread(derive_plan, self.config.policy_dirs)
+        except (BpfopaError, OSError, ValueError, KeyError, TypeError) as exc:
+            self._policy_plan_error = f"derivation failed: {exc}"
+
+    def _prefilter_unsound(self) -> str | None:
+        """Why the prefilter could drop a document some rule reads, or None."""
+        plan = self._policy_plan
+        if plan is None:
+            return (
+                "cannot check that every rule reads documents through lib/events.by_syscall "
+                f"({self._policy_plan_error}; give the server's policy files with --policies)"
+            )
+        if plan.unscoped_rules:
+            return "rule packages read documents outside lib/events.by_syscall: " + ", ".join(
+                plan.unscoped_rules
+            )
+        return None
+
     async def _load_prefilter(self) -> None:
         """(Re-)read the prefilter's constants from OPA; never fatal: every document is sent."""
         stage = self.dedup_stage
         if self.config.prefilter == "off":
             self.prefilter_off_reason = "--prefilter off"
+            stage.prefilter = None
+            return
+        unsound = self._prefilter_unsound()
+        if unsound is not None:
+            if self.prefilter_off_reason != unsound:
+                log.warning("policy prefilter off, sending every document to OPA: %s", unsound)
+            self.prefilter_off_reason = unsound
             stage.prefilter = None
             return
         try:
@@ -289,7 +327,7 @@ class Pipeline:
                 log.exception("policy prefilter refresh failed")
 
     async def _setup_projection(self) -> None:
-        """Derive the field projection from the policy files (never fatal: full documents)."""
+        """Apply the projection derived from the policy files (never fatal: full documents)."""
         cfg = self.config
         if cfg.opa_projection == "off":
             self.projection_off_reason = "--opa-projection off"
@@ -298,19 +336,19 @@ class Pipeline:
         if self.client.projection_plan is not None:  # derived by the caller
             self.projection_off_reason = None
             return
-        if not cfg.policy_dirs:
-            self.projection_off_reason = "no local policy files"
-            log.warning(
-                "field projection off: the policy files of the OPA at %s are unknown "
-                "(give them with --policies DIR); sending full documents",
-                self.client.config.url,
-            )
-            return
-        try:
-            plan = await asyncio.to_thread(derive_plan, cfg.policy_dirs)
-        except (BpfopaError, OSError, ValueError, KeyError, TypeError) as exc:
-            self.projection_off_reason = f"derivation failed: {exc}"
-            log.warning("field projection off, sending full documents: %s", exc)
+        plan = self._policy_plan
+        if plan is None:
+            self.projection_off_reason = self._policy_plan_error
+            if cfg.policy_dirs:
+                log.warning(
+                    "field projection off, sending full documents: %s", self._policy_plan_error
+                )
+            else:
+                log.warning(
+                    "field projection off: the policy files of the OPA at %s are unknown "
+                    "(give them with --policies DIR); sending full documents",
+                    self.client.config.url,
+                )
             return
         for site in plan.keep_sites:
             log.warning(

@@ -289,6 +289,8 @@ class ProjectionPlan:
     trees: dict[str, _Node]
     #: rule package -> the syscalls whose documents are the only ones it reads.
     scopes: dict[str, frozenset[str]]
+    #: rule packages (data.bpfopa.rules.*) not in ``scopes``: they may read any document.
+    unscoped_rules: list[str]
     keep_sites: list[KeepSite]
     exception_lookups: list[KeepSite]
     files: list[Path]
@@ -878,9 +880,15 @@ def derive_plan(dirs: Collection[Path], *, binary: Path | None = None) -> Projec
     for module in modules:
         if module.scope:
             scopes[module.scope] = scopes.get(module.scope, frozenset()) | module.syscalls
+    unscoped = {
+        ".".join(module.package)
+        for module in modules
+        if module.package[:2] == ("bpfopa", "rules") and not module.scope
+    }
     return ProjectionPlan(
         trees=analysis.trees,
         scopes=scopes,
+        unscoped_rules=sorted(unscoped),
         keep_sites=sorted(analysis.keep_sites.values(), key=lambda s: (s.path, s.file, s.row)),
         exception_lookups=list(analysis.exception_lookups.values()),
         files=files,

@@ -384,10 +384,18 @@ def _alert_keys(alerts: list[Doc]) -> list[bytes]:
     )
 
 
-async def _run_pipeline(url: str, docs: list[Doc], prefilter: str) -> tuple[list[Doc], Doc]:
+async def _run_pipeline(
+    url: str, docs: list[Doc], prefilter: str, policy_dirs: tuple[Path, ...] = (POLICIES_DIR,)
+) -> tuple[list[Doc], Doc]:
     source = QueueSource()
     alerts: list[Doc] = []
-    config = PipelineConfig(hostname="h", dedup_window_ms=0, batch_size=300, prefilter=prefilter)
+    config = PipelineConfig(
+        hostname="h",
+        dedup_window_ms=0,
+        batch_size=300,
+        prefilter=prefilter,
+        policy_dirs=policy_dirs,
+    )
     async with OpaClient(OpaClientConfig(url=url)) as client:
         pipeline = Pipeline(source, client, [CallbackSink(alerts.extend)], config)
         run = asyncio.create_task(pipeline.run())
@@ -442,7 +450,45 @@ async def test_pipeline_without_the_shared_prefilter_sends_everything(tmp_path: 
     )
     docs = generate(200, seed=4)["events"]
     async with ManagedOpa(include_bundled=False, extra_policies=[tmp_path]) as opa:
-        alerts, snapshot = await _run_pipeline(opa.url, docs, "auto")
+        alerts, snapshot = await _run_pipeline(opa.url, docs, "auto", (tmp_path,))
     assert not snapshot["prefilter"]["enabled"]
     assert "data.bpfopa.lib.events is undefined" in snapshot["prefilter"]["reason"]
     assert len(_alert_keys(alerts)) == len(docs)
+
+
+# A custom rule that walks input.events itself: it sees documents lib/events.by_syscall (and
+# so the prefilter) leaves out, here ordinary opens of an application's database.
+_CUSTOM_RULE = """package bpfopa.rules.custom_app_db
+
+syscalls := {"openat"}
+
+batch_alerts contains [i, alert] if {
+	some i, doc in input.events
+	doc.event.path == "/var/lib/app/data.db"
+	alert := {"rule": "App database opened", "id": "custom_app_db", "priority": "NOTICE",
+		"output": "app db", "tags": []}
+}
+"""
+
+
+@pytest.mark.parametrize("files_known", [True, False], ids=["files", "remote"])
+async def test_prefilter_off_when_a_rule_reads_documents_outside_by_syscall(
+    tmp_path: Path, files_known: bool
+) -> None:
+    (tmp_path / "custom.rego").write_text(_CUSTOM_RULE)
+    docs = generate(400, seed=5)["events"]
+    for seq, doc in enumerate(docs):
+        doc["event"]["seq"] = seq
+    app_db_opens = sum(doc["event"].get("path") == "/var/lib/app/data.db" for doc in docs)
+    assert app_db_opens > 10
+    policy_dirs = (POLICIES_DIR, tmp_path) if files_known else ()
+    async with ManagedOpa(extra_policies=[tmp_path]) as opa:
+        alerts, snapshot = await _run_pipeline(opa.url, docs, "auto", policy_dirs)
+    assert not snapshot["prefilter"]["enabled"]
+    reason = snapshot["prefilter"]["reason"]
+    if files_known:
+        assert reason.endswith("outside lib/events.by_syscall: bpfopa.rules.custom_app_db")
+    else:
+        assert reason.startswith("cannot check that every rule reads documents through")
+    assert [a["rule"] for a in alerts].count("App database opened") == app_db_opens
+    assert snapshot["stages"]["dedup"]["prefiltered"] == 0

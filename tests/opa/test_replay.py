@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from benchmarks.policy_input import generate
-from bpfopa._paths import PROJECT_ROOT
+from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
 from bpfopa.policy import ManagedOpa
 from tests.conftest import OpaServer
 
@@ -185,7 +185,10 @@ async def test_sighup_reopens_the_output_file(opa_url: str, tmp_path: Path) -> N
 
 
 def _replay_alerts(url: str, recording: Path, output: Path, mode: str) -> tuple[Any, list[Any]]:
-    proc = replay(str(recording), "--opa-url", url, "--output-file", str(output), "--quiet",
+    # --policies: the server's files, from which the prefilter learns that every rule reads
+    # documents through lib/events.by_syscall.
+    proc = replay(str(recording), "--opa-url", url, "--policies", str(POLICIES_DIR),
+                  "--output-file", str(output), "--quiet",
                   "--dedup-window-ms", "0", "--prefilter", mode)  # fmt: skip
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr.decode()

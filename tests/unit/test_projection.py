@@ -171,7 +171,12 @@ def _projection(*paths: str, presence: tuple[str, ...] = ()) -> Projection:
     for path in presence:
         tree.add(path.split("."), whole=False)
     plan = ProjectionPlan(
-        trees={"": tree}, scopes={}, keep_sites=[], exception_lookups=[], files=[]
+        trees={"": tree},
+        scopes={},
+        unscoped_rules=[],
+        keep_sites=[],
+        exception_lookups=[],
+        files=[],
     )
     return plan.projection()
 
