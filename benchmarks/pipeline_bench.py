@@ -44,6 +44,7 @@ from policy_input import generate
 from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
 from bpfopa.output import CallbackSink
 from bpfopa.pipeline import Pipeline, PipelineConfig, QueuePolicy, QueueSource
+from bpfopa.pipeline._gc import tune_garbage_collector
 from bpfopa.policy import ManagedOpa, OpaClient, OpaClientConfig
 from bpfopa.policy._projection import ProjectionPlan, derive_plan
 
@@ -505,6 +506,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     from bpfopa.policy import OPA_VERSION
+
+    tune_garbage_collector()  # as `bpfopa run` and `bpfopa replay` do
 
     results: dict[str, Any] = {
         "command": " ".join(["benchmarks/pipeline_bench.py", *sys.argv[1:]]),

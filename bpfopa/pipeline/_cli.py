@@ -20,6 +20,7 @@ from bpfopa.errors import BpfopaError, OpaBinaryError, PolicyEngineError
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
 from bpfopa.output import AlertSink, FileSink, StdoutSink, WebhookSink, priority_rank
 from bpfopa.pipeline._channel import QueuePolicy
+from bpfopa.pipeline._gc import tune_garbage_collector
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
 from bpfopa.pipeline._source import EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
@@ -290,6 +291,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 print(f"{prog}: metrics endpoint {args.metrics_addr}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
             stack.push_async_callback(server.aclose)
+        tune_garbage_collector()
         exit_code = await _run_pipeline(pipeline, prog, file_sink, args.duration)
     return exit_code
 
