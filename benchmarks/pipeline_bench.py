@@ -1,6 +1,6 @@
 """End-to-end pipeline benchmark against a real OPA server.
 
-    .venv/bin/python benchmarks/pipeline_bench.py            # full run (about 4 minutes)
+    .venv/bin/python benchmarks/pipeline_bench.py            # full run (about 6 minutes)
     .venv/bin/python benchmarks/pipeline_bench.py --quick    # smoke run
 
 Measures, with the full default policy set (policies/) and with a one-rule policy that shows
@@ -10,7 +10,10 @@ what the pipeline itself can carry (OPA then costs next to nothing):
    seed's way, given the same 4 requests in flight), side by side;
 2. latency from event creation to alert at a fixed offered rate (10k events/s by default);
 3. the highest offered rate sustained with zero loss for distinct (non-deduplicable) documents:
-   nothing dropped anywhere, and the pipeline drained within 2 s of the source stopping.
+   4 s steps of x1.5, then one bisection; nothing dropped anywhere, and the pipeline drained
+   within 0.5 s of the source stopping;
+4. the target rate (50k events/s) held for 30 s under the same test, since a short step can
+   hide a backlog that keeps growing.
 
 The default policies run twice, with the policy prefilter (`bpfopa run`'s default: documents no
 rule can flag are judged in Python and never sent) and without it (``--prefilter``).
@@ -287,6 +290,39 @@ async def sustained(
     return best, steps
 
 
+async def hold(
+    opa: ManagedOpa,
+    workload: Workload,
+    args: argparse.Namespace,
+    plan: ProjectionPlan | None,
+    prefilter: str,
+) -> dict[str, Any]:
+    """The target rate held for a long stretch: a 4 s step can hide a backlog that grows."""
+    rate, seconds = args.hold_rate, args.hold_seconds
+    print(f"    holding {rate:.0f}/s for {seconds:.0f} s", flush=True)
+    run, _ = await run_pipeline(
+        opa,
+        rate_config(args.inflight, prefilter),
+        at_rate(workload, rate, seconds),
+        inflight=args.inflight,
+        plan=plan,
+    )
+    held = {
+        "offered_per_s": rate,
+        "seconds": seconds,
+        "generated": run.events,
+        "dropped": run.dropped,
+        "drain_s": round(run.drain_seconds, 3),
+        "zero_loss": zero_loss(run, rate, seconds),
+        "p50_ms": _ms(run.percentile(50)),
+        "p99_ms": _ms(run.percentile(99)),
+        "python_cpu_us_per_event": round(1e6 * run.python_cpu_s / max(run.events, 1), 1),
+        "opa_cpu_us_per_event": round(1e6 * run.opa_cpu_s / max(run.events, 1), 1),
+    }
+    print(f"    held: {held}", flush=True)
+    return held
+
+
 def zero_loss(run: Run, offered: float, seconds: float) -> bool:
     """Nothing dropped, the source could offer (97%) the rate, and the backlog stayed small:
     everything was evaluated within 0.5 s (the p99 target) of the source stopping."""
@@ -375,6 +411,7 @@ async def bench_policy_set(
             "dropped": half.dropped,
         }
         print(f"    at half that rate: {at_half}", flush=True)
+    held = await hold(opa, workload, args, plan, prefilter)
     return {
         "prefilter": {
             "mode": prefilter,
@@ -432,6 +469,7 @@ async def bench_policy_set(
             "latencies_ms": sorted(round(x * 1000, 2) for x in fixed.latencies),
         },
         "latency_at_half_sustained": at_half,
+        "held": held,
         "sustained_zero_loss_per_s": best,
         "sustained_steps": steps,
     }
@@ -562,6 +600,10 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=float, default=5.0)
     parser.add_argument("--step-seconds", type=float, default=4.0)
     parser.add_argument("--start-rate", type=float, default=500.0)
+    parser.add_argument(
+        "--hold-rate", type=float, default=50_000.0, help="rate held for --hold-seconds (50k)"
+    )
+    parser.add_argument("--hold-seconds", type=float, default=30.0)
     parser.add_argument("--only", help="run only the policy set whose label contains this")
     parser.add_argument(
         "--opa-projection",
@@ -582,6 +624,7 @@ def main() -> None:
     if args.quick:
         args.batched_events, args.per_event_events = 2000, 200
         args.latency_seconds, args.step_seconds, args.repeat = 1.5, 1.5, 1
+        args.hold_seconds = 3.0
     try:
         import uvloop
 
