@@ -187,7 +187,7 @@ def run(iterations: int, dd_count: int, rounds: int) -> dict[str, Any]:
             program_ns_per_openat=program_ns,
             records_delivered=drainer.count,
             kernel_lost=lost,
-            openats_in_loops=iterations * rounds,
+            openats_in_loops=iterations * (rounds + 1),  # + the statistics run
         )
         results["configs"][name] = entry
     all_loops = [t for b in baselines for t in b["openat_loop"]]
