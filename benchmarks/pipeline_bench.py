@@ -214,18 +214,9 @@ def at_rate(workload: Workload, rate: float, seconds: float, tick: float = 0.005
 
 
 def throughput_config(per_event: bool, inflight: int, prefilter: str) -> PipelineConfig:
-    if per_event:
-        return PipelineConfig(
-            batch_size=1,
-            batch_age_ms=0,
-            dedup_window_ms=0,
-            inflight=inflight,
-            hostname="bench",
-            prefilter=prefilter,
-        )
     return PipelineConfig(
-        batch_size=500,
-        batch_age_ms=50,
+        batch_size=1 if per_event else 500,
+        batch_age_ms=0 if per_event else 50,
         dedup_window_ms=0,
         inflight=inflight,
         hostname="bench",
