@@ -27,41 +27,7 @@ from bpfopa.policy import (
     check_status,
 )
 from tests.conftest import OpaServer, free_port
-
-# A small policy obeying the contract: an alert for /etc/shadow, and a rule whose two definitions
-# conflict for a document with path /poison, so OPA answers 500 eval_conflict_error for any batch
-# containing it.
-TEST_POLICY = """package bpfopa.main
-
-import rego.v1
-
-syscalls contains "openat"
-
-alerts contains alert if {
-	some i, ev in input.events
-	ev.event.path == "/etc/shadow"
-	alert := {
-		"index": i, "rule": "Test shadow", "id": "test-shadow", "priority": "WARNING",
-		"output": sprintf("shadow read by %s", [ev.process.name]), "tags": ["test"],
-	}
-}
-
-poison := "a" if {
-	some ev in input.events
-	ev.event.path == "/poison"
-}
-
-poison := "b" if {
-	some ev in input.events
-	ev.event.path == "/poison"
-}
-
-alerts contains {
-	"index": 0, "rule": "never", "id": "x", "priority": "DEBUG", "output": poison, "tags": [],
-} if {
-	poison == "zzz"
-}
-"""
+from tests.opa.shadow_policy import SHADOW_POLICY
 
 
 def doc(path: str, seq: int = 0, name: str = "cat") -> dict[str, Any]:
@@ -75,7 +41,7 @@ def doc(path: str, seq: int = 0, name: str = "cat") -> dict[str, Any]:
 def policy_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "policy"
     directory.mkdir()
-    (directory / "main.rego").write_text(TEST_POLICY)
+    (directory / "main.rego").write_text(SHADOW_POLICY)
     return directory
 
 
@@ -99,7 +65,7 @@ async def test_batch_alert_indices(test_opa: ManagedOpa) -> None:
         "WARNING",
         ("test",),
     )
-    assert alert.output == "shadow read by cat"
+    assert alert.output == "shadow read by cat (1 times)"
     assert evaluation.requests == 1 and evaluation.rejected == []
 
 

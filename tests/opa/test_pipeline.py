@@ -27,48 +27,7 @@ from bpfopa.pipeline import (
 )
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
 from tests.conftest import OpaServer
-
-POLICY = """package bpfopa.main
-
-import rego.v1
-
-syscalls contains "openat"
-
-alerts contains alert if {
-	some i, ev in input.events
-	ev.event.path == "/etc/shadow"
-	alert := {
-		"index": i, "rule": "Test shadow", "id": "test-shadow", "priority": "WARNING",
-		"output": sprintf("shadow read by %s (%d times)", [ev.process.name, ev.repeat]),
-		"tags": ["test"],
-	}
-}
-
-alerts contains alert if {
-	some i, ev in input.events
-	ev.event.path == "/tmp/debug"
-	alert := {
-		"index": i, "rule": "Test debug", "id": "test-debug", "priority": "DEBUG",
-		"output": "debug", "tags": [],
-	}
-}
-
-poison := "a" if {
-	some ev in input.events
-	ev.event.path == "/poison"
-}
-
-poison := "b" if {
-	some ev in input.events
-	ev.event.path == "/poison"
-}
-
-alerts contains {
-	"index": 0, "rule": "never", "id": "x", "priority": "DEBUG", "output": poison, "tags": [],
-} if {
-	poison == "zzz"
-}
-"""
+from tests.opa.shadow_policy import SHADOW_POLICY
 
 
 def doc(path: str, seq: int, pid: int | None = None) -> dict[str, Any]:
@@ -85,7 +44,7 @@ def doc(path: str, seq: int, pid: int | None = None) -> dict[str, Any]:
 def policy_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "policy"
     directory.mkdir()
-    (directory / "main.rego").write_text(POLICY)
+    (directory / "main.rego").write_text(SHADOW_POLICY)
     return directory
 
 

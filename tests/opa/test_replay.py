@@ -19,22 +19,7 @@ from benchmarks.policy_input import generate
 from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
 from bpfopa.policy import ManagedOpa
 from tests.conftest import OpaServer
-
-POLICY = """package bpfopa.main
-
-import rego.v1
-
-syscalls contains "openat"
-
-alerts contains alert if {
-	some i, ev in input.events
-	ev.event.path == "/etc/shadow"
-	alert := {
-		"index": i, "rule": "Test shadow", "id": "test-shadow", "priority": "WARNING",
-		"output": sprintf("shadow read by %s", [ev.process.name]), "tags": ["test"],
-	}
-}
-"""
+from tests.opa.shadow_policy import SHADOW_POLICY
 
 
 def doc(seq: int) -> dict[str, Any]:
@@ -60,7 +45,7 @@ def write_recording(path: Path, count: int, garbage: bool = False) -> None:
 async def opa_url(tmp_path: Path) -> AsyncIterator[str]:
     policy = tmp_path / "policy"
     policy.mkdir()
-    (policy / "main.rego").write_text(POLICY)
+    (policy / "main.rego").write_text(SHADOW_POLICY)
     async with ManagedOpa(include_bundled=False, extra_policies=[policy]) as opa:
         yield opa.url
 
