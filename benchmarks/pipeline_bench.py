@@ -514,17 +514,31 @@ def plot(results: dict[str, Any], path: Path) -> None:
     for name in sets:
         steps = results["policy_sets"][name]["sustained_steps"]
         xs = [s["offered_per_s"] for s in steps]
-        ax.plot(xs, [s["achieved_per_s"] for s in steps], marker="o", label=name)
+        [line] = ax.plot(xs, [s["achieved_per_s"] for s in steps], marker="o", label=name)
         for s in steps:
             if not s["zero_loss"]:
                 ax.plot(s["offered_per_s"], s["achieved_per_s"], "rx", markersize=10)
+        held = results["policy_sets"][name].get("held")
+        if held:
+            completed = (held["generated"] - held["dropped"]) / (held["seconds"] + held["drain_s"])
+            ax.plot(
+                held["offered_per_s"],
+                completed,
+                marker="*" if held["zero_loss"] else "X",
+                markersize=16,
+                color=line.get_color(),
+                markeredgecolor="black",
+                linestyle="none",
+                label=f"{name}: {held['seconds']:.0f} s held"
+                + ("" if held["zero_loss"] else " (lost events)"),
+            )
     ax.axhline(50_000, color="red", linestyle="--", label="target 50k/s")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("offered events/s (log)")
     ax.set_ylabel("completed events/s (log)")
-    ax.set_title("Sustained rate (x: step lost events or lagged)")
+    ax.set_title("Sustained rate (x: 4 s step failed; star: held 30 s)")
     ax.legend(fontsize=8)
     fig.suptitle(
         f"bpfopa pipeline, {results['cpus']} CPUs, OPA {results['opa_version']} ({results['date']})"
