@@ -27,7 +27,6 @@ from bpfopa.policy import (
     check_status,
 )
 from tests.conftest import OpaServer, free_port
-from tests.opa.shadow_policy import SHADOW_POLICY
 
 
 def doc(path: str, seq: int = 0, name: str = "cat") -> dict[str, Any]:
@@ -38,16 +37,8 @@ def doc(path: str, seq: int = 0, name: str = "cat") -> dict[str, Any]:
 
 
 @pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "policy"
-    directory.mkdir()
-    (directory / "main.rego").write_text(SHADOW_POLICY)
-    return directory
-
-
-@pytest.fixture
-async def test_opa(policy_dir: Path) -> AsyncIterator[ManagedOpa]:
-    async with ManagedOpa(include_bundled=False, extra_policies=[policy_dir]) as opa:
+async def test_opa(shadow_policy_dir: Path) -> AsyncIterator[ManagedOpa]:
+    async with ManagedOpa(include_bundled=False, extra_policies=[shadow_policy_dir]) as opa:
         yield opa
 
 
@@ -232,13 +223,13 @@ def tls_files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 async def test_tls_with_ca_file(
-    opa_binary: Path, policy_dir: Path, tls_files: tuple[Path, Path]
+    opa_binary: Path, shadow_policy_dir: Path, tls_files: tuple[Path, Path]
 ) -> None:
     cert, key = tls_files
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
         str(opa_binary), "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error",
-        "--tls-cert-file", str(cert), "--tls-private-key-file", str(key), str(policy_dir),
+        "--tls-cert-file", str(cert), "--tls-private-key-file", str(key), str(shadow_policy_dir),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     url = f"https://127.0.0.1:{port}"

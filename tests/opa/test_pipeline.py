@@ -27,7 +27,6 @@ from bpfopa.pipeline import (
 )
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
 from tests.conftest import OpaServer
-from tests.opa.shadow_policy import SHADOW_POLICY
 
 
 def doc(path: str, seq: int, pid: int | None = None) -> dict[str, Any]:
@@ -41,16 +40,8 @@ def doc(path: str, seq: int, pid: int | None = None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def policy_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "policy"
-    directory.mkdir()
-    (directory / "main.rego").write_text(SHADOW_POLICY)
-    return directory
-
-
-@pytest.fixture
-async def opa(policy_dir: Path) -> AsyncIterator[ManagedOpa]:
-    async with ManagedOpa(include_bundled=False, extra_policies=[policy_dir]) as server:
+async def opa(shadow_policy_dir: Path) -> AsyncIterator[ManagedOpa]:
+    async with ManagedOpa(include_bundled=False, extra_policies=[shadow_policy_dir]) as server:
         yield server
 
 
@@ -160,11 +151,13 @@ async def test_rejected_event_goes_to_dead_letter(opa: ManagedOpa, tmp_path: Pat
     assert summary["opa"]["rejected"] == 1
 
 
-async def test_opa_killed_mid_run(policy_dir: Path) -> None:
+async def test_opa_killed_mid_run(shadow_policy_dir: Path) -> None:
     """Outage: internal alert, bounded backlog evaluated after the restart, excess counted."""
     source = QueueSource()
     got = Collected()
-    managed = ManagedOpa(include_bundled=False, extra_policies=[policy_dir], restart_initial_s=3.0)
+    managed = ManagedOpa(
+        include_bundled=False, extra_policies=[shadow_policy_dir], restart_initial_s=3.0
+    )
     await managed.start()
     client = OpaClient(
         OpaClientConfig(url=managed.url, retry_attempts=2, retry_initial_s=0.01, retry_max_s=0.02)

@@ -19,7 +19,6 @@ from benchmarks.policy_input import generate
 from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
 from bpfopa.policy import ManagedOpa
 from tests.conftest import OpaServer
-from tests.opa.shadow_policy import SHADOW_POLICY
 
 
 def doc(seq: int) -> dict[str, Any]:
@@ -42,11 +41,8 @@ def write_recording(path: Path, count: int, garbage: bool = False) -> None:
 
 
 @pytest.fixture
-async def opa_url(tmp_path: Path) -> AsyncIterator[str]:
-    policy = tmp_path / "policy"
-    policy.mkdir()
-    (policy / "main.rego").write_text(SHADOW_POLICY)
-    async with ManagedOpa(include_bundled=False, extra_policies=[policy]) as opa:
+async def opa_url(shadow_policy_dir: Path) -> AsyncIterator[str]:
+    async with ManagedOpa(include_bundled=False, extra_policies=[shadow_policy_dir]) as opa:
         yield opa.url
 
 
