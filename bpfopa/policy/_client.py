@@ -319,13 +319,7 @@ class OpaClient:
 
     async def syscalls(self) -> list[str] | None:
         """``data.bpfopa.main.syscalls``: the syscalls the rules need, None when undefined."""
-        url = f"{self._base}/v1/data/{self.config.package}/syscalls"
-        with opa_errors(url):
-            async with self.session.get(url) as resp:
-                body = await resp.read()
-                check_status(url, resp.status, body)
-                parsed = orjson.loads(body)
-        result = parsed.get("result") if isinstance(parsed, dict) else None
+        result = await self.get_data(f"{self.config.package}/syscalls")
         if not isinstance(result, list):
             return None
         return sorted({name for name in result if isinstance(name, str)})
@@ -361,7 +355,7 @@ class OpaClient:
         paths: set[tuple[str, ...]] = set()
         try:
             for where in ("bpfopa/exceptions", "bpfopa/defaults/exceptions"):
-                paths |= exception_field_paths(await self._get_data(where))
+                paths |= exception_field_paths(await self.get_data(where))
         except PolicyEngineError as exc:
             # Keep the projection we have (none yet: full documents) and try again later.
             log.debug("exception data not readable for the projection: %s", exc)
@@ -370,9 +364,6 @@ class OpaClient:
 
     async def get_data(self, path: str) -> Any:
         """``GET /v1/data/<path>``'s result (None when undefined)."""
-        return await self._get_data(path)
-
-    async def _get_data(self, path: str) -> Any:
         url = f"{self._base}/v1/data/{path}"
         with opa_errors(url):
             async with self.session.get(url) as resp:
