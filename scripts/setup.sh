@@ -43,8 +43,10 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 command -v apt-get >/dev/null || die "apt-get not found: bpfopa's setup supports Debian and Ubuntu"
 needed=()
 # linux-libc-dev: the UAPI headers the decoding tests compare their constant tables against;
-# gcc: the wire-layout test compiles probes/bpfopa.h; systemd: systemd-analyze checks the unit.
-for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev gcc systemd; do
+# gcc: the wire-layout test compiles probes/bpfopa.h; systemd: systemd-analyze checks the unit;
+# docker.io: the container tests run a real engine; busybox-static: their offline images.
+for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev gcc systemd docker.io \
+    busybox-static; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"

@@ -1,8 +1,9 @@
 """Test groups and the real things they need.
 
 Markers come from the directory: tests/unit -> ``unit``, tests/kernel -> ``kernel``,
-tests/opa -> ``opa``. A missing capability skips the test, except with ``BPFOPA_STRICT=1``
-(set by ``make test`` and CI), where every skip is turned into a failure.
+tests/opa -> ``opa``, tests/container -> ``container``, tests/peer -> ``peer``. A missing
+capability skips the test, except with ``BPFOPA_STRICT=1`` (set by ``make test`` and CI), where
+every skip is turned into a failure.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import pytest
 from bpfopa._paths import POLICIES_DIR
 from bpfopa.errors import OpaBinaryError
 from bpfopa.policy._binary import find_opa
+from tests.docker_engine import DockerEngine, EngineError, busybox_image, running_engine
 
 STRICT = os.environ.get("BPFOPA_STRICT") == "1"
-GROUPS = ("unit", "kernel", "opa")
+GROUPS = ("unit", "kernel", "opa", "container", "peer")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -114,3 +116,20 @@ def opa_server(opa_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEngine]:
+    """A real Docker engine: the host's, or one this session starts and stops."""
+    require(os.geteuid() == 0, "the Docker engine tests need root")
+    try:
+        with running_engine(tmp_path_factory.mktemp("dockerd")) as engine:
+            yield engine
+    except EngineError as exc:
+        require(False, str(exc))
+
+
+@pytest.fixture(scope="session")
+def busybox_ref(docker_engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A busybox image built offline (``docker import`` of a static busybox tree)."""
+    return busybox_image(docker_engine, tmp_path_factory.mktemp("images"), "bpfopa-test-busybox")
