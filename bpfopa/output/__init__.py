@@ -1,13 +1,22 @@
 """Alert output: Falco-shaped alert records and the sinks that deliver them."""
 
 from bpfopa.output._alert import (
+    ALERT_DOCUMENT_MODES,
     FALCO_PRIORITY,
     PRIORITY_ORDER,
-    build_alert,
+    AlertBuilder,
     falco_time,
     internal_alert,
-    output_fields,
     priority_rank,
+    process_summary,
+    redact_document,
+)
+from bpfopa.output._fields import (
+    DEFAULT_REGISTRY_FILE,
+    MASK,
+    FieldRegistry,
+    FieldSpec,
+    mask_env,
 )
 from bpfopa.output._sinks import (
     AlertSink,
@@ -20,18 +29,25 @@ from bpfopa.output._sinks import (
 from bpfopa.output._webhook import WebhookSink
 
 __all__ = [
+    "ALERT_DOCUMENT_MODES",
+    "DEFAULT_REGISTRY_FILE",
     "FALCO_PRIORITY",
+    "MASK",
     "PRIORITY_ORDER",
+    "AlertBuilder",
     "AlertSink",
     "CallbackSink",
+    "FieldRegistry",
+    "FieldSpec",
     "FileSink",
     "StdoutSink",
     "WebhookSink",
-    "build_alert",
     "encode_alert",
     "falco_time",
     "format_for_terminal",
     "internal_alert",
-    "output_fields",
+    "mask_env",
     "priority_rank",
+    "process_summary",
+    "redact_document",
 ]

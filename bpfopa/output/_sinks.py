@@ -26,20 +26,6 @@ __all__ = [
 
 Alert = dict[str, Any]
 
-#: Fields shown after the message on a terminal, in this order.
-_TERMINAL_FIELDS = (
-    "proc.name",
-    "proc.pid",
-    "proc.cmdline",
-    "proc.pname",
-    "fd.name",
-    "user.name",
-    "container.id",
-    "evt.type",
-    "evt.res",
-    "evt.count",
-)
-
 
 @runtime_checkable
 class AlertSink(Protocol):
@@ -62,17 +48,14 @@ def encode_alert(alert: Alert) -> bytes:
 
 
 def format_for_terminal(alert: Alert) -> str:
-    """A readable line with every piece of event data escaped."""
-    fields = alert.get("output_fields")
-    parts: list[str] = []
-    if isinstance(fields, dict):
-        for name in _TERMINAL_FIELDS:
-            value = fields.get(name)
-            if value is not None:
-                parts.append(f"{name}={value}")
+    """A readable line with every piece of event data escaped.
+
+    A rule's alert text already shows its fields; bpfopa's internal alerts show theirs after it.
+    """
     text = str(alert.get("output", ""))
-    if parts:
-        text += " (" + " ".join(parts) + ")"
+    fields = alert.get("output_fields")
+    if alert.get("source") == "internal" and isinstance(fields, dict) and fields:
+        text += " (" + " ".join(f"{k}={v}" for k, v in fields.items() if v is not None) + ")"
     rule = alert.get("rule", "")
     return escape_for_terminal(f"[{rule}] {text}")
 

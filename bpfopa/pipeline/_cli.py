@@ -18,7 +18,14 @@ import orjson
 from bpfopa._paths import POLICIES_DIR
 from bpfopa.errors import BpfopaError, OpaBinaryError, PolicyEngineError
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
-from bpfopa.output import AlertSink, FileSink, StdoutSink, WebhookSink, priority_rank
+from bpfopa.output import (
+    ALERT_DOCUMENT_MODES,
+    AlertSink,
+    FileSink,
+    StdoutSink,
+    WebhookSink,
+    priority_rank,
+)
 from bpfopa.pipeline._channel import QueuePolicy
 from bpfopa.pipeline._gc import tune_garbage_collector
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
@@ -117,6 +124,13 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
     )
     out.add_argument("--quiet", action="store_true", help="no alerts on stdout")
     out.add_argument(
+        "--alert-document",
+        choices=ALERT_DOCUMENT_MODES,
+        default="summary",
+        help="summary: alerts carry their rule's output fields and a process summary; full: "
+        "also the whole event document (environment secrets masked either way) (summary)",
+    )
+    out.add_argument(
         "--metrics-addr",
         default=metrics_default,
         help=f"Prometheus endpoint HOST:PORT, 0 disables ({metrics_default})",
@@ -207,6 +221,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         select_syscalls=select_syscalls,
         opa_projection=args.opa_projection,
         prefilter=args.prefilter,
+        alert_document=args.alert_document,
         # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
         # are known only when --policies names them.
         policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from bpfopa.errors import BpfopaError, OpaUnavailableError, PolicyEngineError
-from bpfopa.output import AlertSink, internal_alert, priority_rank
+from bpfopa.output import (
+    DEFAULT_REGISTRY_FILE,
+    AlertBuilder,
+    AlertSink,
+    FieldRegistry,
+    internal_alert,
+    priority_rank,
+)
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
 from bpfopa.pipeline._dedup import Deduplicator
@@ -79,6 +86,11 @@ class PipelineConfig:
     prefilter: str = "auto"
     #: How often the prefilter's constants are re-read from OPA (its policies may change).
     prefilter_refresh_s: float = 10.0
+    #: "summary": alerts carry their output fields and a process summary; "full": also the
+    #: evaluated document (environment values masked either way).
+    alert_document: str = "summary"
+    #: The field registry alerts' output_fields come from (policies/fields.json).
+    field_registry: Path = DEFAULT_REGISTRY_FILE
 
     def __post_init__(self) -> None:
         if self.opa_projection not in PROJECTION_MODES:
@@ -162,6 +174,9 @@ class Pipeline:
             outage_buffer=cfg.outage_buffer,
             min_priority=cfg.min_priority,
             drain_timeout_s=cfg.drain_timeout_s,
+            alert_builder=AlertBuilder(
+                FieldRegistry.load(cfg.field_registry), cfg.hostname, cfg.alert_document
+            ),
         )
         self._monitor: asyncio.Task[None] | None = None
         self._prefilter_refresher: asyncio.Task[None] | None = None

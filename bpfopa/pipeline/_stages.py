@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bpfopa.errors import BackpressureTimeout, PolicyEngineError, SinkError
-from bpfopa.output import AlertSink, build_alert, internal_alert, priority_rank
+from bpfopa.output import AlertBuilder, AlertSink, FieldRegistry, internal_alert, priority_rank
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, StageFailedError, StageStats
 from bpfopa.pipeline._dedup import Deduplicator
@@ -254,8 +254,10 @@ class PolicyStage(Stage):
         drain_timeout_s: float = 30.0,
         probe_initial_s: float = 0.1,
         probe_max_s: float = 5.0,
+        alert_builder: AlertBuilder | None = None,
     ) -> None:
         super().__init__("policy", inbox, None)
+        self.alert_builder = alert_builder or AlertBuilder(FieldRegistry.load(), hostname)
         self.client = client
         self._publish = publish
         self.hostname = hostname
@@ -372,14 +374,14 @@ class PolicyStage(Stage):
                 continue
             self.alerts_by_rule[(verdict.rule, verdict.priority)] += 1
             alerts.append(
-                build_alert(
+                self.alert_builder.build(
                     batch[verdict.index],
                     rule=verdict.rule,
                     priority=verdict.priority,
                     output=verdict.output,
                     tags=verdict.tags,
-                    hostname=self.hostname,
                     rule_id=verdict.id,
+                    output_fields=verdict.output_fields,
                 )
             )
         if alerts:

@@ -101,6 +101,9 @@ class PolicyAlert:
     priority: str
     output: str
     tags: tuple[str, ...]
+    #: The rule's METADATA custom.output_fields: registry names its alerts carry besides the
+    #: default ones.
+    output_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,7 @@ def _parse_alert(item: Any, batch_size: int) -> PolicyAlert | None:
     if priority not in PRIORITIES:
         return None
     tags = item.get("tags")
+    fields = item.get("output_fields")
     return PolicyAlert(
         index=index,
         rule=rule,
@@ -231,6 +235,7 @@ def _parse_alert(item: Any, batch_size: int) -> PolicyAlert | None:
         priority=priority,
         output=str(item.get("output", "")),
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        output_fields=tuple(str(f) for f in fields) if isinstance(fields, list) else (),
     )
 
 
