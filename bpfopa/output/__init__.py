@@ -11,6 +11,7 @@ from bpfopa.output._alert import (
     process_summary,
     redact_document,
 )
+from bpfopa.output._books import sink_books
 from bpfopa.output._fields import (
     DEFAULT_REGISTRY_FILE,
     MASK,
@@ -18,6 +19,7 @@ from bpfopa.output._fields import (
     FieldSpec,
     mask_env,
 )
+from bpfopa.output._files import DeadLetterFile, FsyncCadence, open_private, private_dir
 from bpfopa.output._sinks import (
     AlertSink,
     CallbackSink,
@@ -37,9 +39,11 @@ __all__ = [
     "AlertBuilder",
     "AlertSink",
     "CallbackSink",
+    "DeadLetterFile",
     "FieldRegistry",
     "FieldSpec",
     "FileSink",
+    "FsyncCadence",
     "StdoutSink",
     "WebhookSink",
     "encode_alert",
@@ -47,7 +51,10 @@ __all__ = [
     "format_for_terminal",
     "internal_alert",
     "mask_env",
+    "open_private",
     "priority_rank",
+    "private_dir",
     "process_summary",
     "redact_document",
+    "sink_books",
 ]

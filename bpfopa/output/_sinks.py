@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -14,6 +15,7 @@ import orjson
 
 from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import SinkError
+from bpfopa.output._files import FsyncCadence, open_private
 
 __all__ = [
     "AlertSink",
@@ -87,7 +89,7 @@ class StdoutSink:
             await asyncio.to_thread(self._write_sync, data)
         except (OSError, ValueError) as exc:
             raise SinkError(f"writing alerts to stdout failed: {exc}") from exc
-        self._counts["written"] += len(alerts)
+        self._counts["delivered"] += len(alerts)
 
     async def aclose(self) -> None:
         return None
@@ -97,13 +99,14 @@ class StdoutSink:
 
 
 class FileSink:
-    """JSONL, flushed after every batch; :meth:`request_reopen` (SIGHUP) follows log rotation."""
+    """JSONL, 0600, flushed after every batch and fsynced at ``fsync_interval_s`` (0: every
+    batch, None: never); :meth:`request_reopen` (SIGHUP) follows log rotation."""
 
     name = "file"
 
-    def __init__(self, path: Path, fsync: bool = False) -> None:
+    def __init__(self, path: Path, fsync_interval_s: float | None = 1.0) -> None:
         self.path = path
-        self.fsync = fsync
+        self._cadence = FsyncCadence(fsync_interval_s)
         self._file: IO[bytes] | None = None
         self._reopen = False
         self._counts: Counter[str] = Counter()
@@ -113,7 +116,7 @@ class FileSink:
 
     def _open(self) -> None:
         try:
-            self._file = self.path.open("ab")
+            self._file = open_private(self.path)
         except OSError as exc:
             raise SinkError(f"cannot open alert file {self.path}: {exc}") from exc
 
@@ -131,7 +134,7 @@ class FileSink:
         assert self._file is not None
         self._file.write(data)
         self._file.flush()
-        if self.fsync:
+        if self._cadence.due():
             os.fsync(self._file.fileno())
 
     async def write(self, alerts: Sequence[Alert]) -> None:
@@ -140,10 +143,12 @@ class FileSink:
             self._write_sync(data)
         except OSError as exc:
             raise SinkError(f"writing alerts to {self.path} failed: {exc}") from exc
-        self._counts["written"] += len(alerts)
+        self._counts["delivered"] += len(alerts)
 
     async def aclose(self) -> None:
         if self._file is not None:
+            with contextlib.suppress(OSError):
+                os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
 
@@ -164,7 +169,7 @@ class CallbackSink:
 
     async def write(self, alerts: Sequence[Alert]) -> None:
         self._callback(alerts)
-        self._counts["written"] += len(alerts)
+        self._counts["delivered"] += len(alerts)
 
     async def aclose(self) -> None:
         return None

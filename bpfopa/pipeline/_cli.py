@@ -122,6 +122,31 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         default=DEFAULT_SPOOL,
         help=f"spool directory while the webhook is down ({DEFAULT_SPOOL})",
     )
+    out.add_argument(
+        "--webhook-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the webhook's answer; a request that times out is resent "
+        "from the spool with its timeout doubled, never at once (30)",
+    )
+    out.add_argument(
+        "--webhook-idempotent",
+        action="store_true",
+        help="the receiver honours the Idempotency-Key header (the alert's uuid): timeouts "
+        "and POSTs cut at shutdown are resent, for exactly-once delivery",
+    )
+    out.add_argument(
+        "--webhook-spool-max",
+        type=int,
+        default=10_000,
+        help="alerts kept in the webhook spool; when full the oldest is dropped and counted",
+    )
+    out.add_argument(
+        "--fsync-interval",
+        type=float,
+        default=1.0,
+        help="seconds between fsyncs of alert, dead-letter and spool files; 0: every write (1)",
+    )
     out.add_argument("--quiet", action="store_true", help="no alerts on stdout")
     out.add_argument(
         "--alert-document",
@@ -232,11 +257,21 @@ def _sinks(args: argparse.Namespace) -> tuple[list[AlertSink], FileSink | None]:
     sinks: list[AlertSink] = []
     if not args.quiet:
         sinks.append(StdoutSink())
-    file_sink = FileSink(args.output_file) if args.output_file else None
+    sync = args.fsync_interval
+    file_sink = FileSink(args.output_file, sync) if args.output_file else None
     if file_sink is not None:
         sinks.append(file_sink)
     if args.webhook_url:
-        sinks.append(WebhookSink(args.webhook_url, args.webhook_spool))
+        sinks.append(
+            WebhookSink(
+                args.webhook_url,
+                args.webhook_spool,
+                max_spool=args.webhook_spool_max,
+                timeout_s=args.webhook_timeout,
+                idempotent_receiver=args.webhook_idempotent,
+                fsync_interval_s=sync,
+            )
+        )
     return sinks, file_sink
 
 
@@ -265,7 +300,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 OpaClientConfig(
                     url=url, token=token, ca_file=args.opa_ca_file, max_inflight=args.inflight
                 ),
-                dead_letter=DeadLetterFile(args.dead_letter),
+                dead_letter=DeadLetterFile(args.dead_letter, fsync_interval_s=args.fsync_interval),
                 on_latency=metrics.observe_opa_latency,
             )
             await stack.enter_async_context(client)

@@ -20,6 +20,7 @@ from bpfopa.output import (
     FieldRegistry,
     internal_alert,
     priority_rank,
+    sink_books,
 )
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
@@ -50,7 +51,8 @@ PREFILTER_MODES = ("auto", "off")
 
 
 def _is_loss_counter(name: str) -> bool:
-    return "lost" in name or "drop" in name
+    # Counts of events only: queue_dropped_batches counts the batches those events were in.
+    return ("lost" in name or "drop" in name) and not name.endswith("_batches")
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,4 +498,13 @@ class Pipeline:
                 "internal": dict(self.internal_alerts),
             },
             "sinks": {sink.name: dict(sink.counters()) for sink in self.sinks},
+            "alert_books": {
+                stage.sink.name: sink_books(
+                    stage.published,
+                    stage.stats.received,
+                    stage.stats.dropped,
+                    stage.sink.counters(),
+                )
+                for stage in self.sink_stages
+            },
         }

@@ -478,6 +478,8 @@ class SinkStage(Stage):
     def __init__(self, sink: AlertSink, inbox: Channel[list[Alert]]) -> None:
         super().__init__(f"sink:{sink.name}", inbox, None)
         self.sink = sink
+        #: Alerts handed to this sink's inbox: the first line of its books (sink_books).
+        self.published = 0
 
     async def run(self) -> None:
         assert self.inbox is not None
@@ -489,10 +491,14 @@ class SinkStage(Stage):
                 self.stats.drop("sink_error", len(alerts))
                 log.error("alert sink %s: %s", self.sink.name, exc)
                 continue
-            self.stats.emitted += len(alerts)
+            finally:
+                # What the sink delivered, by its own count: an alert it spooled is not yet
+                # emitted, one it dropped is counted in its drops only (alert_books).
+                self.stats.emitted = self.sink.counters().get("delivered", 0)
 
     async def publish(self, alerts: Sequence[Alert]) -> None:
         assert self.inbox is not None
+        self.published += len(alerts)
         try:
             delivered = await self.inbox.put(list(alerts))
         except BackpressureTimeout as exc:

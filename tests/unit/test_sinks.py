@@ -90,7 +90,7 @@ async def test_stdout_tty_is_escaped_text_and_pipe_is_json() -> None:
     await sink.write([alert(1), alert(2)])
     lines = pipe.getvalue().splitlines()
     assert [orjson.loads(line)["rule"] for line in lines] == ["Rule 1", "Rule 2"]
-    assert sink.counters()["written"] == 2
+    assert sink.counters()["delivered"] == 2
 
 
 async def test_file_sink_follows_rotation(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ async def test_file_sink_follows_rotation(tmp_path: Path) -> None:
     assert [orjson.loads(x)["rule"] for x in path.read_bytes().splitlines()] == ["Rule 3"]
     rotated = (tmp_path / "alerts.jsonl.1").read_bytes().splitlines()
     assert [orjson.loads(x)["rule"] for x in rotated] == ["Rule 1", "Rule 2"]
-    assert sink.counters() == {"written": 3, "reopened": 1}
+    assert sink.counters() == {"delivered": 3, "reopened": 1}
 
 
 def free_port() -> int:
@@ -203,5 +203,8 @@ async def test_webhook_spool_is_bounded(tmp_path: Path) -> None:
     await sink.write([alert(i) for i in range(5)])
     await sink.aclose()
     counters = sink.counters()
-    assert counters["spooled"] == 2 and counters["dropped_spool_full"] == 3
-    assert counters["spool_pending"] == 2
+    assert counters["spooled"] == 5 and counters["dropped_spool_full"] == 3
+    assert counters["pending"] == 2
+    # The oldest went: what is spooled is what happened last.
+    left = sorted((tmp_path / "spool").glob("*.json"))
+    assert [orjson.loads(p.read_bytes())["rule"] for p in left] == ["Rule 3", "Rule 4"]
