@@ -7,10 +7,12 @@ Delivery guarantees (docs/pipeline.md "Sinks"):
   even when bpfopa resends it: exactly once.
 - Otherwise at least once, with no blind resend: a request is repeated at once only when the
   receiver cannot have processed it (connection refused, 5xx, 408, 429). A request that timed
-  out may still be processing: it is resent from the spool with its timeout doubled (up to
-  ``max_timeout_s``), so a slow receiver gets a second copy at most every doubling, not one
-  per retry. A POST cut by shutdown is kept as "unacknowledged": the next start resends it
-  only to an idempotent receiver, else dead-letters it (delivery unknown) instead.
+  out may still be processing: it is not retried at once but resent from the spool, and the
+  sink's timeout is multiplied by 4 (up to ``max_timeout_s``) for the rest of the run, so a
+  receiver slower than the timeout gets one more copy per fourfold of its slowness, not one
+  per retry. A POST cut by shutdown is kept as
+  "unacknowledged": the next start resends it only to an idempotent receiver, else
+  dead-letters it (delivery unknown) instead.
 - A permanent refusal (any other 4xx, say 413) dead-letters that alert at once; later alerts
   are not blocked.
 
@@ -93,8 +95,11 @@ class WebhookSink:
         self._ca_file = ca_file
         self._session: aiohttp.ClientSession | None = None
         self._spooled: list[Path] = []
-        #: Spool entries whose last POST timed out -> how many times (their timeout doubles).
-        self._timed_out: dict[Path, int] = {}
+        #: Spool entries whose POST timed out (a resend of those is counted).
+        self._timed_out: set[Path] = set()
+        #: Raised x4 at each timeout (up to max_timeout_s) for the rest of the run: a receiver
+        #: that was slow once is waited for longer from then on.
+        self._timeout_s = timeout_s
         self._next_seq = 0
         self._replayer: asyncio.Task[None] | None = None
         #: The spool entry whose POST is under way (the replayer's), never dropped for room.
@@ -174,6 +179,8 @@ class WebhookSink:
                 status = resp.status
         except TimeoutError as exc:
             self._counts["timeouts"] += 1
+            self._timeout_s = min(self._timeout_s * 4, self.max_timeout_s)
+            log.warning("webhook %s is slow: timeout raised to %g s", self.url, self._timeout_s)
             raise _Timeout(f"webhook {self.url} did not answer within {timeout_s:g} s") from exc
         except aiohttp.ClientError as exc:
             raise SinkError(f"webhook {self.url} unreachable: {exc!r}") from exc
@@ -190,7 +197,7 @@ class WebhookSink:
         delay = self.retry_initial_s
         for attempt in range(1, self.attempts + 1):
             try:
-                await self._post(body, key, self.timeout_s)
+                await self._post(body, key, self._timeout_s)
                 return
             except SinkRejectedError:
                 raise
@@ -227,7 +234,7 @@ class WebhookSink:
             # Oldest dropped, not the newest: the newest alerts say what is happening now.
             index = 1 if self._spooled[0] == self._inflight and len(self._spooled) > 1 else 0
             oldest = self._spooled.pop(index)
-            self._timed_out.pop(oldest, None)
+            self._timed_out.discard(oldest)
             with contextlib.suppress(OSError):
                 oldest.unlink()
             self._counts["dropped_spool_full"] += 1
@@ -241,7 +248,7 @@ class WebhookSink:
             return
         self._spooled.append(path)
         if timed_out:
-            self._timed_out[path] = 1
+            self._timed_out.add(path)
         self._counts["spooled"] += 1
 
     def _mark_unacked(self, body: bytes, path: Path | None = None) -> None:
@@ -259,7 +266,7 @@ class WebhookSink:
         # By identity: the spool may have dropped entries for room meanwhile.
         with contextlib.suppress(ValueError):
             self._spooled.remove(path)
-        self._timed_out.pop(path, None)
+        self._timed_out.discard(path)
 
     def _start_replayer(self) -> None:
         if self._replayer is None or self._replayer.done():
@@ -283,17 +290,15 @@ class WebhookSink:
                 self._forget(path)
                 self._counts["dropped_spool_error"] += 1
                 continue
-            timeouts = self._timed_out.get(path, 0)
-            timeout_s = min(self.timeout_s * 2**timeouts, self.max_timeout_s)
-            if timeouts:
+            if path in self._timed_out:
                 self._counts["resent_after_timeout"] += 1
             self._inflight = path
             try:
-                await self._post(body, key, timeout_s)
+                await self._post(body, key, self._timeout_s)
             except SinkRejectedError as exc:
                 self._reject(body, exc)
             except _Timeout:
-                self._timed_out[path] = timeouts + 1
+                self._timed_out.add(path)
                 continue
             except SinkError:
                 if await self._pause(delay):
@@ -348,7 +353,7 @@ class WebhookSink:
                 # only then cut (and kept as unacknowledged).
                 self._closing.set()
                 try:
-                    await asyncio.wait_for(asyncio.shield(self._replayer), self.timeout_s)
+                    await asyncio.wait_for(asyncio.shield(self._replayer), self._timeout_s)
                 except TimeoutError:
                     self._replayer.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -127,7 +127,7 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         type=float,
         default=30.0,
         help="seconds to wait for the webhook's answer; a request that times out is resent "
-        "from the spool with its timeout doubled, never at once (30)",
+        "from the spool with a 4x longer timeout, never at once (30)",
     )
     out.add_argument(
         "--webhook-idempotent",
