@@ -29,7 +29,7 @@ from bpfopa.output import (
 from bpfopa.pipeline._channel import QueuePolicy
 from bpfopa.pipeline._gc import tune_garbage_collector
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
-from bpfopa.pipeline._source import EventSource, ReplaySource
+from bpfopa.pipeline._source import STDIN, EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
 
 __all__ = ["register"]
@@ -180,7 +180,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_capture_arguments(run)
     run.set_defaults(handler=run_command)
     replay = sub.add_parser("replay", help="evaluate a JSONL recording of event documents")
-    replay.add_argument("file", type=Path, help="JSONL event documents (bpfopa capture output)")
+    replay.add_argument(
+        "file",
+        type=Path,
+        help="JSONL event documents (bpfopa capture output): a file, a FIFO, or - for stdin",
+    )
     _add_common(replay, "0")
     replay.set_defaults(handler=replay_command)
 
@@ -193,9 +197,13 @@ def _setup_logging() -> None:
 
 def replay_command(args: argparse.Namespace) -> int:
     _setup_logging()
-    if not args.file.is_file():
-        print(f"bpfopa replay: {args.file}: no such file", file=sys.stderr)
-        return EXIT_USAGE
+    if args.file != STDIN:
+        if not args.file.exists():
+            print(f"bpfopa replay: {args.file}: no such file", file=sys.stderr)
+            return EXIT_USAGE
+        if args.file.is_dir():
+            print(f"bpfopa replay: {args.file}: is a directory", file=sys.stderr)
+            return EXIT_USAGE
     return _run_async(args, lambda _opa: ReplaySource(args.file), select_syscalls=False)
 
 
