@@ -215,6 +215,7 @@ def at_rate(workload: Workload, rate: float, seconds: float, tick: float = 0.005
 
 def throughput_config(per_event: bool, inflight: int, prefilter: str) -> PipelineConfig:
     return PipelineConfig(
+        alert_document="full",
         batch_size=1 if per_event else 500,
         batch_age_ms=0 if per_event else 50,
         dedup_window_ms=0,
@@ -228,6 +229,7 @@ def rate_config(inflight: int, prefilter: str) -> PipelineConfig:
     # The defaults of `bpfopa run` (dedup 100 ms, batch 500 / 50 ms), but full queues drop so
     # that overload shows as loss instead of unbounded waiting.
     return PipelineConfig(
+        alert_document="full",
         inflight=inflight,
         queue_policy=QueuePolicy.DROP,
         outage_buffer=50_000,

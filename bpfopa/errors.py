@@ -13,7 +13,9 @@
     │   └── OpaBinaryError        the pinned opa binary is missing or the wrong version
     ├── BackpressureTimeout       a bounded queue stayed full past its deadline  (retriable)
     ├── StageFailedError          a pipeline stage's task crashed; its neighbours fail with it
-    └── SinkError                 an alert sink could not deliver  (retriable)
+    ├── SinkError                 an alert sink could not deliver  (retriable)
+    │   └── SinkRejectedError     the receiver refused the alert for good (4xx: not retriable)
+    └── FieldRegistryError        policies/fields.json is unreadable or inconsistent
 
 ``retriable`` tells the retry policy (tenacity) whether trying again can help.
 """
@@ -27,6 +29,7 @@ __all__ = [
     "BtfError",
     "CaptureError",
     "DecodeError",
+    "FieldRegistryError",
     "OpaBinaryError",
     "OpaRejectedError",
     "OpaUnavailableError",
@@ -34,6 +37,7 @@ __all__ = [
     "PolicyMissingError",
     "ProbeCompileError",
     "SinkError",
+    "SinkRejectedError",
     "StageFailedError",
 ]
 
@@ -105,3 +109,17 @@ class SinkError(BpfopaError):
     """An alert sink could not deliver."""
 
     retriable = True
+
+
+class SinkRejectedError(SinkError):
+    """The receiver answered that this alert will never be accepted (a 4xx such as 413)."""
+
+    retriable = False
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class FieldRegistryError(BpfopaError):
+    """The field registry (policies/fields.json) is unreadable or names unknown fields."""

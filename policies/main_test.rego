@@ -73,10 +73,35 @@ test_syscalls_is_union_of_rule_metadata if {
 }
 
 test_control_characters_do_not_split_output if {
-	doc := testing.open("/etc/shadow", 0, {"process": {"name": "cat", "cmdline": "cat\n/etc/shadow\u001b[2J"}})
+	doc := testing.open("/root/.ssh/id\n\u001b[2J", 0, {"process": {"name": "cat"}})
 	some alert in main.alerts with input as {"events": [doc]}
+	contains(alert.output, "/root/.ssh/id  [2J")
 	not contains(alert.output, "\n")
 	not contains(alert.output, "\u001b")
+}
+
+# Every rule's extra output fields are names the field registry (policies/fields.json) knows.
+test_rule_output_fields_are_in_the_registry if {
+	some id
+	data.bpfopa.rules[id]._metadata
+	unknown := {[rule, name] |
+		some rule
+		some name in data.bpfopa.rules[rule]._metadata.output_fields
+		not data.bpfopa.fields.registry[name]
+	}
+	unknown == set()
+}
+
+test_registry_defaults_are_known_fields if {
+	listed := {name | some name in array.concat(data.bpfopa.fields["default"], data.bpfopa.fields.context)}
+	count(listed) > 10
+	listed - {name | some name, _ in data.bpfopa.fields.registry} == set()
+}
+
+test_alert_carries_the_rules_output_fields if {
+	some alert in main.alerts with input as _batch
+	alert.index == 1
+	alert.output_fields == []
 }
 
 # Attacker-shaped or broken documents must not fail the batch: evaluation errors or

@@ -164,6 +164,7 @@ class LiveSource:
     def counters(self) -> Mapping[str, int]:
         counters = dict(self._counters)
         counters["decode_errors"] = self._builder.stats.malformed if self._builder else 0
+        counters["unknown_syscalls"] = self._builder.stats.unknown_syscalls if self._builder else 0
         counters["process_table_size"] = len(self.table)
         counters["proc_fallbacks"] = self.table.stats.proc_fallbacks
         counters["proc_misses"] = self.table.stats.proc_misses

@@ -112,6 +112,32 @@ class _PipelineCollector(Collector):
         for rule, count in snap["alerts"]["internal"].items():
             internal.add_metric([rule], count)
         yield from (alerts, internal)
+        yield from _alert_books(snap["alert_books"])
+
+
+def _alert_books(books: dict[str, Any]) -> Iterator[Metric]:
+    """Per sink: alerts produced = delivered + dropped (by reason) + pending."""
+    produced = CounterMetricFamily(
+        "bpfopa_sink_alerts_produced", "Alerts handed to a sink", labels=["sink"]
+    )
+    delivered = CounterMetricFamily(
+        "bpfopa_sink_alerts_delivered", "Alerts a sink delivered", labels=["sink"]
+    )
+    dropped = CounterMetricFamily(
+        "bpfopa_sink_alerts_dropped",
+        "Alerts a sink dropped or dead-lettered, by reason (queue_full, spool_full, rejected, ...)",
+        labels=["sink", "reason"],
+    )
+    pending = GaugeMetricFamily(
+        "bpfopa_sink_alerts_pending", "Alerts queued or spooled for a sink", labels=["sink"]
+    )
+    for sink, book in books.items():
+        produced.add_metric([sink], book["produced"])
+        delivered.add_metric([sink], book["delivered"])
+        for reason, count in book["dropped"].items():
+            dropped.add_metric([sink, reason], count)
+        pending.add_metric([sink], book["pending"])
+    yield from (produced, delivered, dropped, pending)
 
 
 class PipelineMetrics:

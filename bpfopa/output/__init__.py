@@ -1,14 +1,25 @@
 """Alert output: Falco-shaped alert records and the sinks that deliver them."""
 
 from bpfopa.output._alert import (
+    ALERT_DOCUMENT_MODES,
     FALCO_PRIORITY,
     PRIORITY_ORDER,
-    build_alert,
+    AlertBuilder,
     falco_time,
     internal_alert,
-    output_fields,
     priority_rank,
+    process_summary,
+    redact_document,
 )
+from bpfopa.output._books import sink_books
+from bpfopa.output._fields import (
+    DEFAULT_REGISTRY_FILE,
+    MASK,
+    FieldRegistry,
+    FieldSpec,
+    mask_env,
+)
+from bpfopa.output._files import DeadLetterFile, FsyncCadence, open_private, private_dir
 from bpfopa.output._sinks import (
     AlertSink,
     CallbackSink,
@@ -20,18 +31,30 @@ from bpfopa.output._sinks import (
 from bpfopa.output._webhook import WebhookSink
 
 __all__ = [
+    "ALERT_DOCUMENT_MODES",
+    "DEFAULT_REGISTRY_FILE",
     "FALCO_PRIORITY",
+    "MASK",
     "PRIORITY_ORDER",
+    "AlertBuilder",
     "AlertSink",
     "CallbackSink",
+    "DeadLetterFile",
+    "FieldRegistry",
+    "FieldSpec",
     "FileSink",
+    "FsyncCadence",
     "StdoutSink",
     "WebhookSink",
-    "build_alert",
     "encode_alert",
     "falco_time",
     "format_for_terminal",
     "internal_alert",
-    "output_fields",
+    "mask_env",
+    "open_private",
     "priority_rank",
+    "private_dir",
+    "process_summary",
+    "redact_document",
+    "sink_books",
 ]

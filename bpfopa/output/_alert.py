@@ -1,19 +1,33 @@
-"""Alerts in Falco's JSON shape, built from a policy verdict and the evaluated document."""
+"""Alerts in Falco's JSON shape, built from a policy verdict and the evaluated document.
+
+An alert carries what its rule's output fields name and a process summary, never the whole
+document by default: documents hold argv, environments and paths, and alerts leave the host.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bpfopa.output._fields import FieldRegistry, mask_env
+
 __all__ = [
+    "ALERT_DOCUMENT_MODES",
     "FALCO_PRIORITY",
     "PRIORITY_ORDER",
-    "build_alert",
+    "AlertBuilder",
     "falco_time",
     "internal_alert",
-    "output_fields",
     "priority_rank",
+    "process_summary",
+    "redact_document",
 ]
+
+#: What an alert carries besides its output fields (``--alert-document``).
+ALERT_DOCUMENT_MODES = ("summary", "full")
 
 #: Contract priority (upper case) -> Falco's spelling in its JSON output.
 FALCO_PRIORITY = {
@@ -61,70 +75,100 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def output_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """Falco's field names, flattened from the document (missing values are null)."""
-    event = _dict(doc.get("event"))
-    process = _dict(doc.get("process"))
-    parent = _dict(process.get("parent"))
+def redact_document(doc: Any) -> Any:
+    """The document with every environment's secret-looking values masked (a copy where it
+    changes anything): what a full document in an alert or a dead letter may carry."""
+    if not isinstance(doc, dict):
+        return doc
+    process = doc.get("process")
+    if not isinstance(process, dict):
+        return doc
+    redacted = dict(process)
+    if "env" in redacted:
+        redacted["env"] = mask_env(redacted["env"])
+    parent = redacted.get("parent")
+    if isinstance(parent, dict) and "env" in parent:
+        redacted["parent"] = {**parent, "env": mask_env(parent["env"])}
+    return {**doc, "process": redacted}
+
+
+_SUMMARY_KEYS = ("pid", "ppid", "tid", "name", "exe", "uid", "user")
+
+
+def process_summary(doc: Any) -> dict[str, Any] | None:
+    """Who did it, without arguments or environment: the process's ids and name, its
+    container id, its parent's and ancestors' pids and names (what lets a reader, or a test,
+    tie an alert to a process tree)."""
+    process = _dict(_dict(doc).get("process"))
+    if not process:
+        return None
+    summary = {key: process.get(key) for key in _SUMMARY_KEYS}
     container = process.get("container")
-    fd = _dict(event.get("fd"))
-    ret = event.get("ret")
-    return {
-        "evt.time": event.get("time"),
-        "evt.type": event.get("name"),
-        "evt.res": event.get("error") or ("SUCCESS" if isinstance(ret, int) and ret >= 0 else ret),
-        "evt.rawres": ret,
-        "evt.count": doc.get("repeat", 1),
-        "fd.name": fd.get("name", event.get("path")),
-        "fd.num": fd.get("num"),
-        "fd.type": fd.get("type"),
-        "proc.pid": process.get("pid"),
-        "proc.tid": process.get("tid"),
-        "proc.name": process.get("name"),
-        "proc.exe": process.get("exe"),
-        "proc.exepath": process.get("exe"),
-        "proc.cmdline": process.get("cmdline"),
-        "proc.cwd": process.get("cwd"),
-        "proc.tty": process.get("tty"),
-        "proc.ppid": process.get("ppid"),
-        "proc.pname": parent.get("name"),
-        "proc.pcmdline": parent.get("cmdline"),
-        "user.name": process.get("user"),
-        "user.uid": process.get("uid"),
-        "user.loginuid": process.get("loginuid"),
-        "group.gid": process.get("gid"),
-        "container.id": container.get("id") if isinstance(container, dict) else "host",
-    }
+    summary["container_id"] = container.get("id") if isinstance(container, dict) else None
+    parent = _dict(process.get("parent"))
+    summary["parent"] = {"pid": parent.get("pid"), "name": parent.get("name")}
+    ancestors = process.get("ancestors")
+    summary["ancestors"] = [
+        {"pid": a.get("pid"), "name": a.get("name")}
+        for a in (ancestors if isinstance(ancestors, list) else [])
+        if isinstance(a, dict)
+    ]
+    return summary
 
 
-def build_alert(
-    doc: dict[str, Any],
-    *,
-    rule: str,
-    priority: str,
-    output: str,
-    tags: list[str] | tuple[str, ...],
-    hostname: str,
-    rule_id: str = "",
-) -> dict[str, Any]:
-    """One alert line, Falco-compatible (falcosidekick reads it), plus the evaluated ``input``."""
-    event = _dict(doc.get("event"))
-    when = event.get("time")
-    if not isinstance(when, str):
-        when = _now_rfc3339()
-    pretty = FALCO_PRIORITY.get(priority.upper(), priority)
-    return {
-        "time": when,
-        "rule": rule,
-        "priority": pretty,
-        "source": "syscall",
-        "hostname": hostname,
-        "output": f"{falco_time(when)}: {pretty} {output}",
-        "output_fields": output_fields(doc),
-        "tags": sorted(tags),
-        "rule_id": rule_id,
-        "input": doc,
-    }
+@dataclass(frozen=True, slots=True)
+class AlertBuilder:
+    """Builds alerts from verdicts through one field registry.
+
+    ``document``: "summary" (default) puts only the output fields and
+    :func:`process_summary` in an alert; "full" adds the evaluated document as ``input``
+    (environment values still masked)."""
+
+    registry: FieldRegistry
+    hostname: str
+    document: str = "summary"
+
+    def __post_init__(self) -> None:
+        if self.document not in ALERT_DOCUMENT_MODES:
+            raise ValueError(
+                f"alert document must be one of {ALERT_DOCUMENT_MODES}, not {self.document!r}"
+            )
+
+    def build(
+        self,
+        doc: dict[str, Any],
+        *,
+        rule: str,
+        priority: str,
+        output: str,
+        tags: Sequence[str],
+        rule_id: str = "",
+        output_fields: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """One alert line, Falco-compatible (falcosidekick reads it)."""
+        event = _dict(doc.get("event"))
+        when = event.get("time")
+        if not isinstance(when, str):
+            when = _now_rfc3339()
+        pretty = FALCO_PRIORITY.get(priority.upper(), priority)
+        fields = self.registry.output_fields(doc, output_fields)
+        context = self.registry.context_text(fields, output_fields)
+        alert: dict[str, Any] = {
+            "uuid": str(uuid.uuid4()),
+            "time": when,
+            "rule": rule,
+            "priority": pretty,
+            "source": "syscall",
+            "hostname": self.hostname,
+            "output": f"{falco_time(when)}: {pretty} {output} {context}",
+            "output_fields": fields,
+            "tags": sorted(tags),
+            "rule_id": rule_id,
+            "process": process_summary(doc),
+        }
+        if self.document == "full":
+            alert["input"] = redact_document(doc)
+        return alert
 
 
 def internal_alert(
@@ -134,6 +178,7 @@ def internal_alert(
     when = _now_rfc3339()
     pretty = FALCO_PRIORITY.get(priority.upper(), priority)
     return {
+        "uuid": str(uuid.uuid4()),
         "time": when,
         "rule": rule,
         "priority": pretty,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -14,6 +15,7 @@ import orjson
 
 from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import SinkError
+from bpfopa.output._files import FsyncCadence, open_private
 
 __all__ = [
     "AlertSink",
@@ -25,20 +27,6 @@ __all__ = [
 ]
 
 Alert = dict[str, Any]
-
-#: Fields shown after the message on a terminal, in this order.
-_TERMINAL_FIELDS = (
-    "proc.name",
-    "proc.pid",
-    "proc.cmdline",
-    "proc.pname",
-    "fd.name",
-    "user.name",
-    "container.id",
-    "evt.type",
-    "evt.res",
-    "evt.count",
-)
 
 
 @runtime_checkable
@@ -62,17 +50,14 @@ def encode_alert(alert: Alert) -> bytes:
 
 
 def format_for_terminal(alert: Alert) -> str:
-    """A readable line with every piece of event data escaped."""
-    fields = alert.get("output_fields")
-    parts: list[str] = []
-    if isinstance(fields, dict):
-        for name in _TERMINAL_FIELDS:
-            value = fields.get(name)
-            if value is not None:
-                parts.append(f"{name}={value}")
+    """A readable line with every piece of event data escaped.
+
+    A rule's alert text already shows its fields; bpfopa's internal alerts show theirs after it.
+    """
     text = str(alert.get("output", ""))
-    if parts:
-        text += " (" + " ".join(parts) + ")"
+    fields = alert.get("output_fields")
+    if alert.get("source") == "internal" and isinstance(fields, dict) and fields:
+        text += " (" + " ".join(f"{k}={v}" for k, v in fields.items() if v is not None) + ")"
     rule = alert.get("rule", "")
     return escape_for_terminal(f"[{rule}] {text}")
 
@@ -104,7 +89,7 @@ class StdoutSink:
             await asyncio.to_thread(self._write_sync, data)
         except (OSError, ValueError) as exc:
             raise SinkError(f"writing alerts to stdout failed: {exc}") from exc
-        self._counts["written"] += len(alerts)
+        self._counts["delivered"] += len(alerts)
 
     async def aclose(self) -> None:
         return None
@@ -114,13 +99,14 @@ class StdoutSink:
 
 
 class FileSink:
-    """JSONL, flushed after every batch; :meth:`request_reopen` (SIGHUP) follows log rotation."""
+    """JSONL, 0600, flushed after every batch and fsynced at ``fsync_interval_s`` (0: every
+    batch, None: never); :meth:`request_reopen` (SIGHUP) follows log rotation."""
 
     name = "file"
 
-    def __init__(self, path: Path, fsync: bool = False) -> None:
+    def __init__(self, path: Path, fsync_interval_s: float | None = 1.0) -> None:
         self.path = path
-        self.fsync = fsync
+        self._cadence = FsyncCadence(fsync_interval_s)
         self._file: IO[bytes] | None = None
         self._reopen = False
         self._counts: Counter[str] = Counter()
@@ -130,7 +116,7 @@ class FileSink:
 
     def _open(self) -> None:
         try:
-            self._file = self.path.open("ab")
+            self._file = open_private(self.path)
         except OSError as exc:
             raise SinkError(f"cannot open alert file {self.path}: {exc}") from exc
 
@@ -148,7 +134,7 @@ class FileSink:
         assert self._file is not None
         self._file.write(data)
         self._file.flush()
-        if self.fsync:
+        if self._cadence.due():
             os.fsync(self._file.fileno())
 
     async def write(self, alerts: Sequence[Alert]) -> None:
@@ -157,10 +143,12 @@ class FileSink:
             self._write_sync(data)
         except OSError as exc:
             raise SinkError(f"writing alerts to {self.path} failed: {exc}") from exc
-        self._counts["written"] += len(alerts)
+        self._counts["delivered"] += len(alerts)
 
     async def aclose(self) -> None:
         if self._file is not None:
+            with contextlib.suppress(OSError):
+                os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
 
@@ -181,7 +169,7 @@ class CallbackSink:
 
     async def write(self, alerts: Sequence[Alert]) -> None:
         self._callback(alerts)
-        self._counts["written"] += len(alerts)
+        self._counts["delivered"] += len(alerts)
 
     async def aclose(self) -> None:
         return None

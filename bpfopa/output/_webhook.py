@@ -1,9 +1,25 @@
 """HTTP webhook sink, compatible with falcosidekick: one POST of the alert JSON per alert.
 
-While the endpoint is down, alerts go to a bounded on-disk spool (one file per alert, numbered);
-a background task replays the spool in order when the endpoint answers again, and every alert
-after the first spooled one is spooled too, so the receiver sees them in order. A spool left at
-exit is replayed by the next start.
+Delivery guarantees (docs/pipeline.md "Sinks"):
+
+- Every POST carries ``Idempotency-Key: <alert uuid>``; the uuid is in the alert and survives
+  the spool, so a receiver that honours the key (``idempotent_receiver``) sees each alert once
+  even when bpfopa resends it: exactly once.
+- Otherwise at least once, with no blind resend: a request is repeated at once only when the
+  receiver cannot have processed it (connection refused, 5xx, 408, 429). A request that timed
+  out may still be processing: it is not retried at once but resent from the spool, and the
+  sink's timeout is multiplied by 4 (up to ``max_timeout_s``) for the rest of the run, so a
+  receiver slower than the timeout gets one more copy per fourfold of its slowness, not one
+  per retry. A POST cut by shutdown is kept as
+  "unacknowledged": the next start resends it only to an idempotent receiver, else
+  dead-letters it (delivery unknown) instead.
+- A permanent refusal (any other 4xx, say 413) dead-letters that alert at once; later alerts
+  are not blocked.
+
+While the endpoint is down, alerts go to a bounded on-disk spool (one 0600 file per alert,
+numbered, in a 0700 directory; the oldest is dropped and counted when full) that a background
+task replays in order; every alert after the first spooled one is spooled too, so the
+receiver sees them in order. A spool left at exit is replayed by the next start.
 """
 
 from __future__ import annotations
@@ -11,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import ssl
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -18,16 +35,25 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
-from tenacity import wait_random_exponential as wait_backoff
+import orjson
 
-from bpfopa.errors import SinkError
+from bpfopa.errors import SinkError, SinkRejectedError
+from bpfopa.output._files import DeadLetterFile, FsyncCadence, private_dir, write_private
 from bpfopa.output._sinks import encode_alert
 
 __all__ = ["WebhookSink"]
 
 log = logging.getLogger(__name__)
 Alert = dict[str, Any]
+
+#: Answers after which the receiver has not kept the alert and a resend is safe.
+_RETRY_STATUSES = frozenset({408, 425, 429})
+_PENDING = ".json"
+_UNACKED = ".unacked"
+
+
+class _Timeout(SinkError):
+    """The request was sent and no answer came in time: the receiver may have it."""
 
 
 class WebhookSink:
@@ -38,8 +64,9 @@ class WebhookSink:
         url: str,
         spool_dir: Path,
         *,
-        max_spool: int = 100_000,
-        timeout_s: float = 5.0,
+        max_spool: int = 10_000,
+        timeout_s: float = 30.0,
+        max_timeout_s: float = 300.0,
         attempts: int = 3,
         retry_initial_s: float = 0.1,
         retry_max_s: float = 2.0,
@@ -47,23 +74,42 @@ class WebhookSink:
         close_timeout_s: float = 10.0,
         headers: Mapping[str, str] | None = None,
         ca_file: Path | None = None,
+        idempotent_receiver: bool = False,
+        dead_letter: DeadLetterFile | None = None,
+        fsync_interval_s: float | None = 1.0,
     ) -> None:
+        if max_spool < 1 or attempts < 1 or timeout_s <= 0:
+            raise ValueError("max_spool and attempts must be >= 1, timeout_s > 0")
         self.url = url
         self.spool_dir = spool_dir
         self.max_spool = max_spool
         self.timeout_s = timeout_s
+        self.max_timeout_s = max(max_timeout_s, timeout_s)
         self.attempts = attempts
         self.retry_initial_s = retry_initial_s
         self.retry_max_s = retry_max_s
         self.replay_max_interval_s = replay_max_interval_s
         self.close_timeout_s = close_timeout_s
+        self.idempotent_receiver = idempotent_receiver
         self._headers = {"Content-Type": "application/json", **(headers or {})}
         self._ca_file = ca_file
         self._session: aiohttp.ClientSession | None = None
         self._spooled: list[Path] = []
+        #: Spool entries whose POST timed out (a resend of those is counted).
+        self._timed_out: set[Path] = set()
+        #: Raised x4 at each timeout (up to max_timeout_s) for the rest of the run: a receiver
+        #: that was slow once is waited for longer from then on.
+        self._timeout_s = timeout_s
         self._next_seq = 0
         self._replayer: asyncio.Task[None] | None = None
+        #: The spool entry whose POST is under way (the replayer's), never dropped for room.
+        self._inflight: Path | None = None
+        self._closing = asyncio.Event()
         self._counts: Counter[str] = Counter()
+        self._cadence = FsyncCadence(fsync_interval_s)
+        self._fsync_interval_s = fsync_interval_s
+        #: Alerts the receiver refused for good; by default ``rejected.jsonl`` in the spool.
+        self.dead_letter = dead_letter
 
     @property
     def spooled(self) -> int:
@@ -71,105 +117,231 @@ class WebhookSink:
 
     async def open(self) -> None:
         try:
-            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.spool_dir)
         except OSError as exc:
             raise SinkError(f"cannot create webhook spool {self.spool_dir}: {exc}") from exc
-        self._spooled = sorted(self.spool_dir.glob("*.json"))
+        if self.dead_letter is None:
+            self.dead_letter = DeadLetterFile(
+                self.spool_dir / "rejected.jsonl", fsync_interval_s=self._fsync_interval_s
+            )
+        self._recover_unacked()
+        self._spooled = sorted(self.spool_dir.glob(f"*{_PENDING}"))
+        seqs = [int(p.name.split(".")[0]) for p in self.spool_dir.iterdir() if p.name[0].isdigit()]
+        self._next_seq = max(seqs, default=-1) + 1
         if self._spooled:
-            self._next_seq = int(self._spooled[-1].stem) + 1
+            self._counts["carried_over"] += len(self._spooled)
             log.warning("webhook: %d alerts left spooled by a previous run", len(self._spooled))
         ssl_context: ssl.SSLContext | bool = True
         if self._ca_file is not None:
             ssl_context = ssl.create_default_context(cafile=str(self._ca_file))
         self._session = aiohttp.ClientSession(
             headers=self._headers,
-            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
             connector=aiohttp.TCPConnector(ssl=ssl_context, limit=4),
         )
         if self._spooled:
             self._start_replayer()
 
-    async def _post(self, body: bytes) -> None:
+    def _recover_unacked(self) -> None:
+        """POSTs cut by the last shutdown: resent only where resending cannot duplicate."""
+        for path in sorted(self.spool_dir.glob(f"*{_UNACKED}")):
+            if self.idempotent_receiver:
+                path.rename(path.with_suffix(_PENDING))
+                self._counts["resent_unacked"] += 1
+                continue
+            try:
+                alert = orjson.loads(path.read_bytes())
+            except (OSError, orjson.JSONDecodeError) as exc:
+                alert = f"unreadable: {exc}"
+            assert self.dead_letter is not None
+            self.dead_letter.add(
+                "alert",
+                alert,
+                reason="webhook POST in flight at shutdown; delivery unknown and the receiver "
+                "is not known to honour Idempotency-Key, so it is not resent",
+            )
+            self._counts["carried_over"] += 1
+            self._counts["dropped_unacknowledged"] += 1
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    # -- one POST ----------------------------------------------------------------------------
+
+    async def _post(self, body: bytes, key: str, timeout_s: float) -> None:
         assert self._session is not None
         try:
-            async with self._session.post(self.url, data=body) as resp:
-                await resp.read()
-                if resp.status >= 300:
-                    raise SinkError(f"webhook {self.url} answered {resp.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            async with self._session.post(
+                self.url,
+                data=body,
+                headers={"Idempotency-Key": key},
+                timeout=aiohttp.ClientTimeout(total=timeout_s),
+            ) as resp:
+                text = await resp.text(errors="replace")
+                status = resp.status
+        except TimeoutError as exc:
+            self._counts["timeouts"] += 1
+            self._timeout_s = min(self._timeout_s * 4, self.max_timeout_s)
+            log.warning("webhook %s is slow: timeout raised to %g s", self.url, self._timeout_s)
+            raise _Timeout(f"webhook {self.url} did not answer within {timeout_s:g} s") from exc
+        except aiohttp.ClientError as exc:
             raise SinkError(f"webhook {self.url} unreachable: {exc!r}") from exc
-
-    async def _post_with_retry(self, body: bytes) -> None:
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(SinkError),
-            wait=wait_backoff(multiplier=self.retry_initial_s, max=self.retry_max_s),
-            stop=stop_after_attempt(max(1, self.attempts)),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                if attempt.retry_state.attempt_number > 1:
-                    self._counts["retries"] += 1
-                await self._post(body)
-
-    def _spool(self, body: bytes) -> None:
-        if len(self._spooled) >= self.max_spool:
-            self._counts["dropped_spool_full"] += 1
-            log.error("webhook spool %s is full: alert dropped", self.spool_dir)
+        if status < 300:
             return
-        path = self.spool_dir / f"{self._next_seq:016d}.json"
+        if 400 <= status < 500 and status not in _RETRY_STATUSES:
+            raise SinkRejectedError(
+                f"webhook {self.url} refused the alert ({status}): {text[:300]}", status
+            )
+        raise SinkError(f"webhook {self.url} answered {status}")
+
+    async def _post_with_retry(self, body: bytes, key: str) -> None:
+        """Retries only what the receiver cannot have kept (and timeouts when it dedups)."""
+        delay = self.retry_initial_s
+        for attempt in range(1, self.attempts + 1):
+            try:
+                await self._post(body, key, self._timeout_s)
+                return
+            except SinkRejectedError:
+                raise
+            except _Timeout:
+                if not self.idempotent_receiver or attempt == self.attempts:
+                    raise
+            except SinkError:
+                if attempt == self.attempts:
+                    raise
+            self._counts["retries"] += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.retry_max_s)
+
+    def _reject(self, alert: Alert | bytes, exc: SinkRejectedError) -> None:
+        record: Any = alert
+        if isinstance(alert, bytes):
+            try:
+                record = orjson.loads(alert)
+            except orjson.JSONDecodeError:
+                record = {"raw": alert.decode("utf-8", "replace")}
+        assert self.dead_letter is not None
+        self.dead_letter.add("alert", record, reason=str(exc), status=exc.status)
+        self._counts["dropped_rejected"] += 1
+
+    # -- the spool ---------------------------------------------------------------------------
+
+    def _spool_path(self) -> Path:
+        path = self.spool_dir / f"{self._next_seq:016d}{_PENDING}"
         self._next_seq += 1
+        return path
+
+    def _spool(self, body: bytes, *, timed_out: bool = False) -> None:
+        while len(self._spooled) >= self.max_spool:
+            # Oldest dropped, not the newest: the newest alerts say what is happening now.
+            index = 1 if self._spooled[0] == self._inflight and len(self._spooled) > 1 else 0
+            oldest = self._spooled.pop(index)
+            self._timed_out.discard(oldest)
+            with contextlib.suppress(OSError):
+                oldest.unlink()
+            self._counts["dropped_spool_full"] += 1
+            log.error("webhook spool %s is full: oldest alert dropped", self.spool_dir)
+        path = self._spool_path()
         try:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(body)
-            tmp.rename(path)
+            write_private(path, body, sync=self._cadence.due())
         except OSError as exc:
             self._counts["dropped_spool_error"] += 1
-            raise SinkError(f"cannot spool alert to {path}: {exc}") from exc
+            log.error("cannot spool alert to %s, alert dropped: %s", path, exc)
+            return
         self._spooled.append(path)
+        if timed_out:
+            self._timed_out.add(path)
         self._counts["spooled"] += 1
+
+    def _mark_unacked(self, body: bytes, path: Path | None = None) -> None:
+        """A POST cut by cancellation: keep it as unacknowledged for the next start."""
+        target = (path or self._spool_path()).with_suffix(_UNACKED)
+        try:
+            if path is not None:
+                path.rename(target)
+            else:
+                write_private(target, body, sync=True)
+        except OSError as exc:
+            log.error("webhook: alert in flight at shutdown not kept: %s", exc)
+
+    def _forget(self, path: Path) -> None:
+        # By identity: the spool may have dropped entries for room meanwhile.
+        with contextlib.suppress(ValueError):
+            self._spooled.remove(path)
+        self._timed_out.discard(path)
 
     def _start_replayer(self) -> None:
         if self._replayer is None or self._replayer.done():
             self._replayer = asyncio.create_task(self._replay(), name="webhook-spool-replay")
 
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep; True when the sink is closing (the replay stops between two POSTs)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        return self._closing.is_set()
+
     async def _replay(self) -> None:
         delay = self.retry_initial_s
-        while self._spooled:
+        while self._spooled and not self._closing.is_set():
             path = self._spooled[0]
             try:
                 body = path.read_bytes()
-            except OSError as exc:
+                key = str(orjson.loads(body).get("uuid") or path.stem)
+            except (OSError, orjson.JSONDecodeError, AttributeError) as exc:
                 log.error("webhook spool file %s unreadable, skipped: %s", path, exc)
-                self._spooled.pop(0)
+                self._forget(path)
                 self._counts["dropped_spool_error"] += 1
                 continue
+            if path in self._timed_out:
+                self._counts["resent_after_timeout"] += 1
+            self._inflight = path
             try:
-                await self._post(body)
+                await self._post(body, key, self._timeout_s)
+            except SinkRejectedError as exc:
+                self._reject(body, exc)
+            except _Timeout:
+                self._timed_out.add(path)
+                continue
             except SinkError:
-                await asyncio.sleep(delay)
+                if await self._pause(delay):
+                    return
                 delay = min(delay * 2, self.replay_max_interval_s)
                 continue
+            except asyncio.CancelledError:
+                self._forget(path)
+                self._mark_unacked(body, path)
+                raise
+            else:
+                self._counts["delivered"] += 1
+                self._counts["replayed"] += 1
+            finally:
+                self._inflight = None
             delay = self.retry_initial_s
             with contextlib.suppress(OSError):
                 path.unlink()
-            self._spooled.pop(0)
-            self._counts["delivered"] += 1
-            self._counts["replayed"] += 1
+            self._forget(path)
+
+    # -- the AlertSink protocol ----------------------------------------------------------------
 
     async def write(self, alerts: Sequence[Alert]) -> None:
+        """Never raises for one alert's fate: each is delivered, spooled or dead-lettered and
+        counted once."""
         for alert in alerts:
             body = encode_alert(alert)
             if self._spooled:
                 self._spool(body)
                 continue
             try:
-                await self._post_with_retry(body)
+                await self._post_with_retry(body, str(alert.get("uuid", "")))
+            except SinkRejectedError as exc:
+                self._reject(alert, exc)
+                continue
             except SinkError as exc:
                 log.warning("%s; spooling alerts to %s", exc, self.spool_dir)
-                self._spool(body)
+                self._spool(body, timed_out=isinstance(exc, _Timeout))
                 self._start_replayer()
                 continue
+            except asyncio.CancelledError:
+                self._mark_unacked(body)
+                raise
             self._counts["delivered"] += 1
 
     async def aclose(self) -> None:
@@ -177,17 +349,35 @@ class WebhookSink:
             try:
                 await asyncio.wait_for(asyncio.shield(self._replayer), self.close_timeout_s)
             except TimeoutError:
-                self._replayer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._replayer
+                # Stop between two POSTs: one under way is given its timeout to answer, and
+                # only then cut (and kept as unacknowledged).
+                self._closing.set()
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._replayer), self._timeout_s)
+                except TimeoutError:
+                    self._replayer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._replayer
                 log.warning(
                     "webhook: %d alerts remain spooled in %s; the next start delivers them",
                     len(self._spooled),
                     self.spool_dir,
                 )
+        with contextlib.suppress(OSError):
+            fd = os.open(self.spool_dir, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)  # the renames of the spool entries
+            finally:
+                os.close(fd)
+        if self.dead_letter is not None:
+            self.dead_letter.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
 
     def counters(self) -> Mapping[str, int]:
-        return {**self._counts, "spool_pending": len(self._spooled)}
+        return {
+            **self._counts,
+            "pending": len(self._spooled),
+            "dead_letter_dropped": self.dead_letter.dropped if self.dead_letter else 0,
+        }

@@ -18,11 +18,18 @@ import orjson
 from bpfopa._paths import POLICIES_DIR
 from bpfopa.errors import BpfopaError, OpaBinaryError, PolicyEngineError
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
-from bpfopa.output import AlertSink, FileSink, StdoutSink, WebhookSink, priority_rank
+from bpfopa.output import (
+    ALERT_DOCUMENT_MODES,
+    AlertSink,
+    FileSink,
+    StdoutSink,
+    WebhookSink,
+    priority_rank,
+)
 from bpfopa.pipeline._channel import QueuePolicy
 from bpfopa.pipeline._gc import tune_garbage_collector
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
-from bpfopa.pipeline._source import EventSource, ReplaySource
+from bpfopa.pipeline._source import STDIN, EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
 
 __all__ = ["register"]
@@ -115,7 +122,39 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         default=DEFAULT_SPOOL,
         help=f"spool directory while the webhook is down ({DEFAULT_SPOOL})",
     )
+    out.add_argument(
+        "--webhook-timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the webhook's answer; a request that times out is resent "
+        "from the spool with a 4x longer timeout, never at once (30)",
+    )
+    out.add_argument(
+        "--webhook-idempotent",
+        action="store_true",
+        help="the receiver honours the Idempotency-Key header (the alert's uuid): timeouts "
+        "and POSTs cut at shutdown are resent, for exactly-once delivery",
+    )
+    out.add_argument(
+        "--webhook-spool-max",
+        type=int,
+        default=10_000,
+        help="alerts kept in the webhook spool; when full the oldest is dropped and counted",
+    )
+    out.add_argument(
+        "--fsync-interval",
+        type=float,
+        default=1.0,
+        help="seconds between fsyncs of alert, dead-letter and spool files; 0: every write (1)",
+    )
     out.add_argument("--quiet", action="store_true", help="no alerts on stdout")
+    out.add_argument(
+        "--alert-document",
+        choices=ALERT_DOCUMENT_MODES,
+        default="summary",
+        help="summary: alerts carry their rule's output fields and a process summary; full: "
+        "also the whole event document (environment secrets masked either way) (summary)",
+    )
     out.add_argument(
         "--metrics-addr",
         default=metrics_default,
@@ -141,7 +180,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_capture_arguments(run)
     run.set_defaults(handler=run_command)
     replay = sub.add_parser("replay", help="evaluate a JSONL recording of event documents")
-    replay.add_argument("file", type=Path, help="JSONL event documents (bpfopa capture output)")
+    replay.add_argument(
+        "file",
+        type=Path,
+        help="JSONL event documents (bpfopa capture output): a file, a FIFO, or - for stdin",
+    )
     _add_common(replay, "0")
     replay.set_defaults(handler=replay_command)
 
@@ -154,9 +197,13 @@ def _setup_logging() -> None:
 
 def replay_command(args: argparse.Namespace) -> int:
     _setup_logging()
-    if not args.file.is_file():
-        print(f"bpfopa replay: {args.file}: no such file", file=sys.stderr)
-        return EXIT_USAGE
+    if args.file != STDIN:
+        if not args.file.exists():
+            print(f"bpfopa replay: {args.file}: no such file", file=sys.stderr)
+            return EXIT_USAGE
+        if args.file.is_dir():
+            print(f"bpfopa replay: {args.file}: is a directory", file=sys.stderr)
+            return EXIT_USAGE
     return _run_async(args, lambda _opa: ReplaySource(args.file), select_syscalls=False)
 
 
@@ -207,6 +254,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         select_syscalls=select_syscalls,
         opa_projection=args.opa_projection,
         prefilter=args.prefilter,
+        alert_document=args.alert_document,
         # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
         # are known only when --policies names them.
         policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),
@@ -217,11 +265,21 @@ def _sinks(args: argparse.Namespace) -> tuple[list[AlertSink], FileSink | None]:
     sinks: list[AlertSink] = []
     if not args.quiet:
         sinks.append(StdoutSink())
-    file_sink = FileSink(args.output_file) if args.output_file else None
+    sync = args.fsync_interval
+    file_sink = FileSink(args.output_file, sync) if args.output_file else None
     if file_sink is not None:
         sinks.append(file_sink)
     if args.webhook_url:
-        sinks.append(WebhookSink(args.webhook_url, args.webhook_spool))
+        sinks.append(
+            WebhookSink(
+                args.webhook_url,
+                args.webhook_spool,
+                max_spool=args.webhook_spool_max,
+                timeout_s=args.webhook_timeout,
+                idempotent_receiver=args.webhook_idempotent,
+                fsync_interval_s=sync,
+            )
+        )
     return sinks, file_sink
 
 
@@ -250,7 +308,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 OpaClientConfig(
                     url=url, token=token, ca_file=args.opa_ca_file, max_inflight=args.inflight
                 ),
-                dead_letter=DeadLetterFile(args.dead_letter),
+                dead_letter=DeadLetterFile(args.dead_letter, fsync_interval_s=args.fsync_interval),
                 on_latency=metrics.observe_opa_latency,
             )
             await stack.enter_async_context(client)

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from bpfopa.errors import BpfopaError, OpaUnavailableError, PolicyEngineError
-from bpfopa.output import AlertSink, internal_alert, priority_rank
+from bpfopa.output import (
+    DEFAULT_REGISTRY_FILE,
+    AlertBuilder,
+    AlertSink,
+    FieldRegistry,
+    internal_alert,
+    priority_rank,
+    sink_books,
+)
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
 from bpfopa.pipeline._dedup import Deduplicator
@@ -43,7 +51,8 @@ PREFILTER_MODES = ("auto", "off")
 
 
 def _is_loss_counter(name: str) -> bool:
-    return "lost" in name or "drop" in name
+    # Counts of events only: queue_dropped_batches counts the batches those events were in.
+    return ("lost" in name or "drop" in name) and not name.endswith("_batches")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,11 @@ class PipelineConfig:
     prefilter: str = "auto"
     #: How often the prefilter's constants are re-read from OPA (its policies may change).
     prefilter_refresh_s: float = 10.0
+    #: "summary": alerts carry their output fields and a process summary; "full": also the
+    #: evaluated document (environment values masked either way).
+    alert_document: str = "summary"
+    #: The field registry alerts' output_fields come from (policies/fields.json).
+    field_registry: Path = DEFAULT_REGISTRY_FILE
 
     def __post_init__(self) -> None:
         if self.opa_projection not in PROJECTION_MODES:
@@ -162,6 +176,9 @@ class Pipeline:
             outage_buffer=cfg.outage_buffer,
             min_priority=cfg.min_priority,
             drain_timeout_s=cfg.drain_timeout_s,
+            alert_builder=AlertBuilder(
+                FieldRegistry.load(cfg.field_registry), cfg.hostname, cfg.alert_document
+            ),
         )
         self._monitor: asyncio.Task[None] | None = None
         self._prefilter_refresher: asyncio.Task[None] | None = None
@@ -481,4 +498,13 @@ class Pipeline:
                 "internal": dict(self.internal_alerts),
             },
             "sinks": {sink.name: dict(sink.counters()) for sink in self.sinks},
+            "alert_books": {
+                stage.sink.name: sink_books(
+                    stage.published,
+                    stage.stats.received,
+                    stage.stats.dropped,
+                    stage.sink.counters(),
+                )
+                for stage in self.sink_stages
+            },
         }

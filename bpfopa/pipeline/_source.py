@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
+import sys
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
@@ -69,6 +72,22 @@ class EventSource(Protocol):
         ...
 
 
+#: ``bpfopa replay -``: standard input.
+STDIN = Path("-")
+
+
+def _why_not_json(line: bytes, exc: orjson.JSONDecodeError) -> str:
+    """orjson says "surrogates not allowed" for bytes that are not UTF-8: say where they are."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return (
+            f"not valid UTF-8 (byte 0x{line[bad.start]:02x} at offset {bad.start}); "
+            "JSON text must be UTF-8"
+        )
+    return f"not JSON ({exc})"
+
+
 class ReplaySource:
     """JSONL event documents from a file, as ``bpfopa capture`` writes them.
 
@@ -89,6 +108,9 @@ class ReplaySource:
         self.chunk_size = chunk_size
         self.max_logged_errors = max_logged_errors
         self._file: IO[bytes] | None = None
+        self._stream = False
+        self._pending = b""  # a pipe's incomplete last line
+        self._skipping = False  # inside a pipe's line longer than max_line_bytes
         self._stopping = False
         self._counters = {
             "lines": 0,
@@ -99,7 +121,13 @@ class ReplaySource:
         }
 
     async def start(self) -> None:
-        self._file = await asyncio.to_thread(self.path.open, "rb")
+        if self.path == STDIN:
+            self._file = sys.stdin.buffer
+        else:
+            self._file = await asyncio.to_thread(self.path.open, "rb")
+        # A pipe or FIFO (``bpfopa capture | bpfopa replay -``) is read as data arrives, not
+        # in chunks of chunk_size lines that a slow writer would take long to fill.
+        self._stream = not stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -113,9 +141,40 @@ class ReplaySource:
     def select_syscalls(self, names: Collection[str]) -> None:
         return None
 
+    @property
+    def name(self) -> str:
+        """How messages name the input."""
+        return "<stdin>" if self.path == STDIN else str(self.path)
+
+    def _read_stream(self) -> list[bytes | None]:
+        """The complete lines of what one read of a pipe returns (blocks until some data)."""
+        assert self._file is not None
+        lines: list[bytes | None] = []
+        while not lines:
+            data = os.read(self._file.fileno(), 1 << 16)
+            if not data:  # EOF: a last line without its newline still counts
+                if self._pending and not self._skipping:
+                    lines.append(self._pending)
+                self._pending = b""
+                return lines
+            *complete, self._pending = (self._pending + data).split(b"\n")
+            for line in complete:
+                if self._skipping:  # the end of a runaway line
+                    self._skipping = False
+                    continue
+                lines.append(line + b"\n" if len(line) <= self.max_line_bytes else None)
+            if len(self._pending) > self.max_line_bytes:
+                self._pending = b""
+                if not self._skipping:
+                    self._skipping = True
+                    lines.append(None)
+        return lines
+
     def _read_chunk(self) -> list[bytes | None]:
         """Up to ``chunk_size`` lines; None stands for a line over ``max_line_bytes``."""
         assert self._file is not None
+        if self._stream:
+            return self._read_stream()
         lines: list[bytes | None] = []
         for _ in range(self.chunk_size):
             line = self._file.readline(self.max_line_bytes + 1)
@@ -145,7 +204,7 @@ class ReplaySource:
             try:
                 doc = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                self._bad_line(f"not JSON ({exc})")
+                self._bad_line(_why_not_json(line, exc))
                 continue
             if not isinstance(doc, dict):
                 self._bad_line(f"a JSON {type(doc).__name__}, not an object")
@@ -157,7 +216,7 @@ class ReplaySource:
     def _bad_line(self, why: str) -> None:
         self._counters["decode_errors"] += 1
         if self._counters["decode_errors"] <= self.max_logged_errors:
-            log.warning("%s:%d: skipped: %s", self.path, self._counters["lines"], why)
+            log.warning("%s:%d: skipped: %s", self.name, self._counters["lines"], why)
 
     async def batches(self) -> AsyncIterator[list[dict[str, Any]]]:
         if self._file is None:
@@ -171,7 +230,8 @@ class ReplaySource:
                 if docs:
                     yield docs
         finally:
-            self._file.close()
+            if self._file is not sys.stdin.buffer:
+                self._file.close()
 
 
 class QueueSource:

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bpfopa.errors import BackpressureTimeout, PolicyEngineError, SinkError
-from bpfopa.output import AlertSink, build_alert, internal_alert, priority_rank
+from bpfopa.output import AlertBuilder, AlertSink, FieldRegistry, internal_alert, priority_rank
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, StageFailedError, StageStats
 from bpfopa.pipeline._dedup import Deduplicator
@@ -254,8 +254,10 @@ class PolicyStage(Stage):
         drain_timeout_s: float = 30.0,
         probe_initial_s: float = 0.1,
         probe_max_s: float = 5.0,
+        alert_builder: AlertBuilder | None = None,
     ) -> None:
         super().__init__("policy", inbox, None)
+        self.alert_builder = alert_builder or AlertBuilder(FieldRegistry.load(), hostname)
         self.client = client
         self._publish = publish
         self.hostname = hostname
@@ -372,14 +374,14 @@ class PolicyStage(Stage):
                 continue
             self.alerts_by_rule[(verdict.rule, verdict.priority)] += 1
             alerts.append(
-                build_alert(
+                self.alert_builder.build(
                     batch[verdict.index],
                     rule=verdict.rule,
                     priority=verdict.priority,
                     output=verdict.output,
                     tags=verdict.tags,
-                    hostname=self.hostname,
                     rule_id=verdict.id,
+                    output_fields=verdict.output_fields,
                 )
             )
         if alerts:
@@ -476,6 +478,8 @@ class SinkStage(Stage):
     def __init__(self, sink: AlertSink, inbox: Channel[list[Alert]]) -> None:
         super().__init__(f"sink:{sink.name}", inbox, None)
         self.sink = sink
+        #: Alerts handed to this sink's inbox: the first line of its books (sink_books).
+        self.published = 0
 
     async def run(self) -> None:
         assert self.inbox is not None
@@ -487,10 +491,14 @@ class SinkStage(Stage):
                 self.stats.drop("sink_error", len(alerts))
                 log.error("alert sink %s: %s", self.sink.name, exc)
                 continue
-            self.stats.emitted += len(alerts)
+            finally:
+                # What the sink delivered, by its own count: an alert it spooled is not yet
+                # emitted, one it dropped is counted in its drops only (alert_books).
+                self.stats.emitted = self.sink.counters().get("delivered", 0)
 
     async def publish(self, alerts: Sequence[Alert]) -> None:
         assert self.inbox is not None
+        self.published += len(alerts)
         try:
             delivered = await self.inbox.put(list(alerts))
         except BackpressureTimeout as exc:

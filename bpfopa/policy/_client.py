@@ -17,7 +17,6 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -38,6 +37,7 @@ from bpfopa.errors import (
     PolicyEngineError,
     PolicyMissingError,
 )
+from bpfopa.output import DeadLetterFile
 from bpfopa.policy._projection import Projection, ProjectionPlan, exception_field_paths
 
 __all__ = [
@@ -101,6 +101,9 @@ class PolicyAlert:
     priority: str
     output: str
     tags: tuple[str, ...]
+    #: The rule's METADATA custom.output_fields: registry names its alerts carry besides the
+    #: default ones.
+    output_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,42 +123,6 @@ class Evaluation:
     rejected: list[Rejection] = field(default_factory=list)
     requests: int = 0
     malformed_verdicts: int = 0
-
-
-class DeadLetterFile:
-    """JSONL of rejected documents: ``{"time", "reason", "status", "document"}`` per line.
-
-    Without a path the rejections are only counted and logged, never silently dropped.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.count = 0
-        self._file = path.open("ab") if path is not None else None
-
-    def write(self, rejection: Rejection) -> None:
-        self.count += 1
-        log.warning("OPA rejected a document (%s): %s", rejection.status, rejection.reason[:300])
-        if self._file is None:
-            return
-        record = {
-            "time": datetime.now(UTC).isoformat(),
-            "reason": rejection.reason,
-            "status": rejection.status,
-            "document": rejection.document,
-        }
-        try:
-            line = orjson.dumps(record, default=repr)
-        except TypeError:
-            record["document"] = repr(rejection.document)
-            line = orjson.dumps(record)
-        self._file.write(line + b"\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
 
 @contextlib.contextmanager
@@ -224,6 +191,7 @@ def _parse_alert(item: Any, batch_size: int) -> PolicyAlert | None:
     if priority not in PRIORITIES:
         return None
     tags = item.get("tags")
+    fields = item.get("output_fields")
     return PolicyAlert(
         index=index,
         rule=rule,
@@ -231,6 +199,7 @@ def _parse_alert(item: Any, batch_size: int) -> PolicyAlert | None:
         priority=priority,
         output=str(item.get("output", "")),
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        output_fields=tuple(str(f) for f in fields) if isinstance(fields, list) else (),
     )
 
 

@@ -17,40 +17,35 @@ syscalls(chain) := {name | some name in rule_annotations(chain).custom.syscalls}
 
 # The fields every alert of a rule shares, from its package METADATA. Rules keep this in a
 # rule of their own (`_metadata`) that does not depend on the document, so OPA computes it
-# once per query.
+# once per query. `output_fields` are the extra fields (names of data.bpfopa.fields.registry,
+# e.g. "container.image.repository" or "proc.env") the rule wants in its alerts besides the
+# registry's default ones.
 metadata(chain) := {
 	"rule": ann.title,
 	"id": ann.custom.id,
 	"priority": ann.custom.priority,
 	"tags": ann.custom.tags,
+	"output_fields": output_fields(ann),
 } if {
 	ann := rule_annotations(chain)
 }
 
-# One alert: the rule's metadata plus a one-line output.
-alert(metadata, doc, message) := object.union(metadata, {"output": one_line(concat(" ", [message, context(doc)]))})
+default output_fields(_) := []
+
+output_fields(ann) := ann.custom.output_fields if is_array(ann.custom.output_fields)
+
+# The names in a rule's METADATA custom.output_fields that the field registry does not know
+# (tested for every rule in main_test.rego).
+unknown_output_fields(chain) := {name |
+	some name in output_fields(rule_annotations(chain))
+	not data.bpfopa.fields.registry[name]
+}
+
+# One alert: the rule's metadata plus a one-line message. The field values shown after the
+# message ("(evt_type=... user=...)") and the alert's output_fields are added by bpfopa from
+# the complete document through the same registry (data.bpfopa.fields, policies/fields.json):
+# OPA may see only the fields the rules read, and displaying a field must not widen that.
+alert(metadata, _, message) := object.union(metadata, {"output": one_line(message)})
 
 # Event data is attacker-controlled: control characters must not split the line.
 one_line(text) := regex.replace(text, `[\x00-\x1f\x7f]`, " ")
-
-_field(value) := value if is_string(value)
-
-else := sprintf("%v", [value]) if value != null
-
-else := "<NA>"
-
-context(doc) := sprintf(
-	"(evt_type=%s user=%s user_uid=%s user_loginuid=%s process=%s proc_exepath=%s parent=%s command=%s terminal=%s container_id=%s)",
-	[
-		_field(object.get(doc, ["event", "name"], null)),
-		_field(object.get(doc, ["process", "user"], null)),
-		_field(object.get(doc, ["process", "uid"], null)),
-		_field(object.get(doc, ["process", "loginuid"], null)),
-		_field(object.get(doc, ["process", "name"], null)),
-		_field(object.get(doc, ["process", "exe"], null)),
-		_field(object.get(doc, ["process", "parent", "name"], null)),
-		_field(object.get(doc, ["process", "cmdline"], null)),
-		_field(object.get(doc, ["process", "tty"], null)),
-		_field(object.get(doc, ["process", "container", "id"], "host")),
-	],
-)

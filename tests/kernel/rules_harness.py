@@ -36,9 +36,9 @@ def is_drop(alert: Alert) -> bool:
 
 def process_pids(alert: Alert) -> set[int]:
     """The pids an alert's process chain names: itself, its parent and its ancestors."""
-    if "input" not in alert:  # bpfopa's internal alerts (event drops, ...) have no process
+    process = alert.get("process")  # the alert's process summary
+    if not isinstance(process, dict):  # bpfopa's internal alerts (event drops, ...) have none
         return set()
-    process = alert["input"]["process"]
     pids = {process.get("pid"), process.get("ppid")}
     parent = process.get("parent") or {}
     pids.add(parent.get("pid"))

@@ -61,8 +61,7 @@ def test_read_shadow_alerts_once_within_a_second(tmp_path: Path) -> None:
         found = _wait(
             out,
             lambda a: (
-                a["rule"] == "Read sensitive file untrusted"
-                and a["input"]["process"]["pid"] == shadow.pid
+                a["rule"] == "Read sensitive file untrusted" and a["process"]["pid"] == shadow.pid
             ),
             1.0,
         )
@@ -71,11 +70,11 @@ def test_read_shadow_alerts_once_within_a_second(tmp_path: Path) -> None:
         assert latency <= 1.0
         time.sleep(1.0)  # anything else that was going to arrive has arrived
         new = _alerts(out)[before:]
-        mine = [a for a in new if a["input"]["process"]["pid"] in (shadow.pid, harmless.pid)]
+        mine = [a for a in new if a["process"]["pid"] in (shadow.pid, harmless.pid)]
         assert len(mine) == 1, [a["rule"] for a in mine]
         alert = mine[0]
-        assert alert["input"]["process"]["name"] == "cat"
-        assert alert["input"]["event"]["path"] == "/etc/shadow"
+        assert alert["process"]["name"] == "cat"
+        assert alert["output_fields"]["fd.name"] == "/etc/shadow"
         assert alert["priority"] and alert["source"] == "syscall"
     finally:
         run.send_signal(signal.SIGTERM)

@@ -390,6 +390,7 @@ async def _run_pipeline(
     source = QueueSource()
     alerts: list[Doc] = []
     config = PipelineConfig(
+        alert_document="full",
         hostname="h",
         dedup_window_ms=0,
         batch_size=300,

@@ -48,7 +48,8 @@ async def opa_url(shadow_policy_dir: Path) -> AsyncIterator[str]:
 
 def replay(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bpfopa.pipeline", "replay", *args],
+        # --alert-document full: the tests follow their documents' params into the alerts.
+        [sys.executable, "-m", "bpfopa.pipeline", "replay", *args, "--alert-document", "full"],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -16,13 +16,16 @@ from aiohttp import web
 
 from bpfopa.decode import escape_for_terminal
 from bpfopa.output import (
+    AlertBuilder,
+    FieldRegistry,
     FileSink,
     StdoutSink,
     WebhookSink,
-    build_alert,
     falco_time,
     priority_rank,
 )
+
+BUILDER = AlertBuilder(FieldRegistry.load(), "host1")
 
 
 def doc(path: str = "/etc/shadow", name: str = "cat") -> dict[str, Any]:
@@ -40,9 +43,9 @@ def doc(path: str = "/etc/shadow", name: str = "cat") -> dict[str, Any]:
 
 
 def alert(n: int = 0, **kw: Any) -> dict[str, Any]:
-    return build_alert(
+    return BUILDER.build(
         doc(**kw), rule=f"Rule {n}", priority="WARNING", output=f"message {n}", tags=["b", "a"],
-        hostname="host1", rule_id=f"r{n}",
+        rule_id=f"r{n}",
     )  # fmt: skip
 
 
@@ -50,14 +53,15 @@ def test_alert_has_falco_shape() -> None:
     a = alert()
     assert a["time"] == "2026-11-28T09:30:00.123456789Z"
     assert a["priority"] == "Warning" and a["source"] == "syscall" and a["hostname"] == "host1"
-    assert a["output"] == "09:30:00.123456789: Warning message 0"
+    assert a["output"].startswith("09:30:00.123456789: Warning message 0 (evt_type=openat user=")
     assert a["tags"] == ["a", "b"]
     fields = a["output_fields"]
     assert fields["proc.name"] == "cat" and fields["fd.name"] == "/etc/shadow"
     assert fields["container.id"] == "host" and fields["evt.type"] == "openat"
     assert fields["proc.pname"] == "bash" and fields["evt.count"] == 2
     assert fields["evt.res"] == "SUCCESS" and fields["user.name"] == "root"
-    assert a["input"]["event"]["path"] == "/etc/shadow"
+    assert "input" not in a  # the document stays on the host unless --alert-document full
+    assert a["process"]["pid"] == 42 and a["process"]["name"] == "cat"
 
 
 def test_priorities() -> None:
@@ -80,13 +84,13 @@ async def test_stdout_tty_is_escaped_text_and_pipe_is_json() -> None:
     await StdoutSink(tty, tty=True).write([hostile])
     text = tty.getvalue().decode()
     assert "\x1b" not in text and "\x07" not in text and "\\x1b]0;pwned\\x07" in text
-    assert text.startswith("[Rule 0] 09:30:00.123456789: Warning message 0 (proc.name=cat")
+    assert text.startswith("[Rule 0] 09:30:00.123456789: Warning message 0 (evt_type=openat")
     pipe = io.BytesIO()
     sink = StdoutSink(pipe, tty=False)
     await sink.write([alert(1), alert(2)])
     lines = pipe.getvalue().splitlines()
     assert [orjson.loads(line)["rule"] for line in lines] == ["Rule 1", "Rule 2"]
-    assert sink.counters()["written"] == 2
+    assert sink.counters()["delivered"] == 2
 
 
 async def test_file_sink_follows_rotation(tmp_path: Path) -> None:
@@ -103,7 +107,7 @@ async def test_file_sink_follows_rotation(tmp_path: Path) -> None:
     assert [orjson.loads(x)["rule"] for x in path.read_bytes().splitlines()] == ["Rule 3"]
     rotated = (tmp_path / "alerts.jsonl.1").read_bytes().splitlines()
     assert [orjson.loads(x)["rule"] for x in rotated] == ["Rule 1", "Rule 2"]
-    assert sink.counters() == {"written": 3, "reopened": 1}
+    assert sink.counters() == {"delivered": 3, "reopened": 1}
 
 
 def free_port() -> int:
@@ -199,5 +203,8 @@ async def test_webhook_spool_is_bounded(tmp_path: Path) -> None:
     await sink.write([alert(i) for i in range(5)])
     await sink.aclose()
     counters = sink.counters()
-    assert counters["spooled"] == 2 and counters["dropped_spool_full"] == 3
-    assert counters["spool_pending"] == 2
+    assert counters["spooled"] == 5 and counters["dropped_spool_full"] == 3
+    assert counters["pending"] == 2
+    # The oldest went: what is spooled is what happened last.
+    left = sorted((tmp_path / "spool").glob("*.json"))
+    assert [orjson.loads(p.read_bytes())["rule"] for p in left] == ["Rule 3", "Rule 4"]

@@ -8,6 +8,7 @@
 #   priority: NOTICE
 #   tags: ["maturity_incubating", "host", "container", "users", "mitre_execution", "T1204"]
 #   syscalls: [execve, execveat]
+#   output_fields: [proc.env]
 package bpfopa.rules.program_run_with_disallowed_http_proxy_env
 
 import data.bpfopa.lib.events

@@ -8,6 +8,7 @@
 #   priority: WARNING
 #   tags: ["maturity_stable", "container", "cis", "process", "mitre_privilege_escalation", "T1611"]
 #   syscalls: [execve, execveat]
+#   output_fields: [container.privileged, container.image.repository, container.image.tag]
 package bpfopa.rules.debugfs_launched_in_privileged_container
 
 import data.bpfopa.lib.events
