@@ -1,4 +1,4 @@
-"""The kernel filter: the policies' open prefilter as tables the probes test before writing a record.
+"""The kernel filter: the policies' open prefilter as tables the probes test before writing.
 
 ``data.bpfopa.kernel_filter.syscalls`` (policies/kernel_filter.rego) gives, per syscall, either
 ``"filter": "none"`` or the literals of ``lib/events.by_syscall``'s open prefilter: path
@@ -30,6 +30,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from bpfopa.decode import open_flag_names
 from bpfopa.errors import PolicyEngineError
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "PathSpec",
     "compile_filter",
     "gram4_index",
+    "open_pass_flags",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,16 @@ _OPEN_ARGS: Final = {"open": (0, 1, False), "openat": (1, 2, False), "openat2": 
 def gram4_index(gram: int) -> int:
     """The hash of a 4-byte gram (first byte most significant), as the probe computes it."""
     return ((gram * 2654435761) & 0xFFFFFFFF) >> 16
+
+
+def open_pass_flags(arch: str) -> int:
+    """O_DIRECTORY | O_PATH on ``arch``, from the decoder's flag table (their values differ
+    between architectures)."""
+    return sum(
+        1 << bit
+        for bit in range(32)
+        if {"O_DIRECTORY", "O_PATH"} & set(open_flag_names(1 << bit, arch))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,9 +228,7 @@ def compile_filter(
         if spec.get("filter") != "path":
             off[name] = str(spec.get("reason", "no filter"))
             continue
-        unscoped = (
-            rules if unscoped_rules is None else sorted(set(rules) & set(unscoped_rules))
-        )
+        unscoped = rules if unscoped_rules is None else sorted(set(rules) & set(unscoped_rules))
         if unscoped_rules is None:
             off[name] = "cannot check that every rule reads documents through lib/events.by_syscall"
         elif unscoped:

@@ -109,13 +109,13 @@ class Probes:
             ctypes.memmove(key.data, prefix, len(prefix))
             trie[key] = ctypes.c_uint8(intent)
         grams = self.bpf[b"path_gram_tables"]
-        leaf = grams.Leaf()
-        ctypes.memmove(leaf.two, bytes(compiled.two), len(compiled.two))
-        ctypes.memmove(leaf.four, bytes(compiled.four), len(compiled.four))
-        grams[ctypes.c_int(0)] = leaf
+        tables = grams.Leaf()
+        ctypes.memmove(tables.two, bytes(compiled.two), len(compiled.two))
+        ctypes.memmove(tables.four, bytes(compiled.four), len(compiled.four))
+        grams[ctypes.c_int(0)] = tables
         for name, spec in compiled.specs.items():
-            nr = self._nr_by_name.get(name)
-            if nr is None:
+            number = self._nr_by_name.get(name)
+            if number is None:
                 continue
             leaf = specs.Leaf()
             leaf.enabled = 1
@@ -124,7 +124,7 @@ class Probes:
             leaf.flags_in_how = int(spec.flags_in_how)
             leaf.write_modes = sum(1 << mode for mode in spec.write_modes)
             leaf.pass_flags = compiled.pass_flags
-            specs[ctypes.c_int(nr)] = leaf
+            specs[ctypes.c_int(number)] = leaf
 
     def filtered_by_syscall(self) -> dict[str, int]:
         """Records the kernel filter skipped since load, by syscall name (summed over CPUs)."""
