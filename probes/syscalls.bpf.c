@@ -93,13 +93,19 @@ static __always_inline int emit(void *ctx, struct inflight_call *call, s64 ret, 
 	u32 zero = 0;
 	u32 nr = call->nr;
 	struct syscall_spec *spec = syscall_specs.lookup(&nr);
+	struct path_filter_spec *filter = path_filter_specs.lookup(&nr);
 	struct record_buf *buf = record_scratch.lookup(&zero);
 	struct syscall_event *e;
 	u8 *items;
 	u32 pos = 0;
 
-	if (!spec || !buf)
+	if (!spec || !filter || !buf)
 		return 0;
+	/* Before the record is built: a filtered open costs a path read and a scan, no more. */
+	if (filter->enabled && !path_keeps(filter, call)) {
+		count_filtered(nr);
+		return 0;
+	}
 	e = (struct syscall_event *)buf->bytes;
 	fill_header(&e->h, OP_SYSCALL, task);
 	e->h.nr = nr;

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from bpfopa._paths import PROBES_DIR
 from bpfopa.capture._btf import KernelBtf, TaskOffsets
+from bpfopa.capture._kfilter import PREFIX_LIMIT, SCAN_LIMIT, CompiledFilter
 from bpfopa.capture._tracefs import TRACEFS, layout_cflags
 from bpfopa.capture._transport import PerfBufferReader, RingBufferReader, Transport
 from bpfopa.errors import AttachError, CaptureError, ProbeCompileError
@@ -27,7 +28,14 @@ Pairing = Literal["registers", "map"]
 TransportName = Literal["ringbuf", "perf"]
 
 # Order matters: one translation unit, headers first.
-PROBE_FILES = ("bpfopa.h", "maps.h", "common.h", "syscalls.bpf.c", "process.bpf.c")
+PROBE_FILES = (
+    "bpfopa.h",
+    "maps.h",
+    "common.h",
+    "filter.bpf.c",
+    "syscalls.bpf.c",
+    "process.bpf.c",
+)
 # Syscalls whose tracepoint is named after the kernel function, not the syscall.
 _TRACEPOINT_NAMES = {"umount2": "umount"}
 
@@ -84,6 +92,49 @@ class Probes:
         for name, nr in self._nr_by_name.items():
             spec = _spec_bytes(BY_NAME[name], enabled=name in wanted)
             specs[ctypes.c_int(nr)] = specs.Leaf.from_buffer_copy(spec)
+
+    def set_kernel_filter(self, compiled: CompiledFilter | None) -> None:
+        """Load the kernel filter's tables (None: filter nothing). The specs go first off and
+        last on, so that no record is judged by a half-loaded table."""
+        specs = self.bpf[b"path_filter_specs"]
+        for nr in self._nr_by_name.values():
+            specs[ctypes.c_int(nr)] = specs.Leaf()
+        if compiled is None:
+            return
+        trie = self.bpf[b"path_prefixes"]
+        trie.clear()
+        for prefix, intent in compiled.prefixes.items():
+            key = trie.Key()
+            key.prefixlen = len(prefix) * 8
+            ctypes.memmove(key.data, prefix, len(prefix))
+            trie[key] = ctypes.c_uint8(intent)
+        grams = self.bpf[b"path_gram_tables"]
+        tables = grams.Leaf()
+        ctypes.memmove(tables.two, bytes(compiled.two), len(compiled.two))
+        ctypes.memmove(tables.four, bytes(compiled.four), len(compiled.four))
+        grams[ctypes.c_int(0)] = tables
+        for name, spec in compiled.specs.items():
+            number = self._nr_by_name.get(name)
+            if number is None:
+                continue
+            leaf = specs.Leaf()
+            leaf.enabled = 1
+            leaf.path_arg = spec.path_arg
+            leaf.flags_arg = spec.flags_arg
+            leaf.flags_in_how = int(spec.flags_in_how)
+            leaf.write_modes = sum(1 << mode for mode in spec.write_modes)
+            leaf.pass_flags = compiled.pass_flags
+            specs[ctypes.c_int(number)] = leaf
+
+    def filtered_by_syscall(self) -> dict[str, int]:
+        """Records the kernel filter skipped since load, by syscall name (summed over CPUs)."""
+        table = self.bpf[b"filtered_events"]
+        out: dict[str, int] = {}
+        for name, nr in self._nr_by_name.items():
+            count = sum(table[ctypes.c_int(nr)])
+            if count:
+                out[name] = count
+        return out
 
     def attach_syscalls(self, names: Collection[str]) -> None:
         """Attach the tracepoints of ``names`` not attached yet (milliseconds each; detaching
@@ -156,6 +207,8 @@ def load_probes(config: ProbeConfig) -> Probes:
         f"-DEXECVEAT_NR={execveat_nr}",
         f"-DRECVMSG_NR={BY_NAME['recvmsg'].nr(arch) or 0xFFFF}",
         f"-DRINGBUF_PAGES={config.ringbuf_pages}",
+        f"-DPREFIX_LIMIT={PREFIX_LIMIT}",
+        f"-DSCAN_LIMIT={SCAN_LIMIT}",
         *layout_cflags(),
     ]
     if config.transport == "ringbuf":

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
+from bpfopa.capture._kfilter import CompiledFilter, open_pass_flags
 from bpfopa.capture._probes import (
     AttachMode,
     Pairing,
@@ -170,7 +171,21 @@ class LiveSource:
         counters["proc_misses"] = self.table.stats.proc_misses
         if self._probes is not None:
             counters["kernel_lost"] = sum(self._probes.transport.kernel_lost_by_cpu())
+            # observed = kernel_filtered + records + kernel_lost
+            filtered = self._probes.filtered_by_syscall()
+            counters["kernel_filtered"] = sum(filtered.values())
+            for name, count in filtered.items():
+                counters[f"kernel_filtered.{name}"] = count
         return counters
+
+    @property
+    def open_pass_flags(self) -> int:
+        """The open flags whose records the kernel filter always keeps, on this machine."""
+        return open_pass_flags(self.probes.arch)
+
+    def set_kernel_filter(self, compiled: CompiledFilter | None) -> None:
+        """Load the kernel filter's tables into the probes (None: filter nothing)."""
+        self.probes.set_kernel_filter(compiled)
 
     def kernel_lost_by_cpu(self) -> list[int]:
         return self.probes.transport.kernel_lost_by_cpu()

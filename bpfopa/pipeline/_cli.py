@@ -28,6 +28,7 @@ from bpfopa.output import (
 )
 from bpfopa.pipeline._channel import QueuePolicy
 from bpfopa.pipeline._gc import tune_garbage_collector
+from bpfopa.pipeline._kernel_filter import KERNEL_FILTER_MODES
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
 from bpfopa.pipeline._source import STDIN, EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
@@ -78,6 +79,13 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         help="auto: documents no rule can flag (the policies' own prefilter, read from OPA, and "
         "syscalls no rule declares) are judged here and not sent, once the policy files show "
         "that every rule reads documents through lib/events.by_syscall; off: send all (auto)",
+    )
+    opa.add_argument(
+        "--kernel-filter",
+        choices=KERNEL_FILTER_MODES,
+        default="on",
+        help="on: the probes drop, and count, opens no rule can flag (data.bpfopa.kernel_filter, "
+        "derived from the policies' prefilter); off: every captured record reaches userspace (on)",
     )
     opa.add_argument("--inflight", type=int, default=4, help="OPA requests in flight (4)")
     opa.add_argument(
@@ -255,6 +263,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         opa_projection=args.opa_projection,
         prefilter=args.prefilter,
         alert_document=args.alert_document,
+        kernel_filter=args.kernel_filter,
         # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
         # are known only when --policies names them.
         policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),

@@ -25,6 +25,11 @@ from bpfopa.output import (
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
 from bpfopa.pipeline._dedup import Deduplicator
+from bpfopa.pipeline._kernel_filter import (
+    KERNEL_FILTER_MODES,
+    KernelFilterControl,
+    KernelFilterMode,
+)
 from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource
 from bpfopa.pipeline._stages import (
     BatchStage,
@@ -83,6 +88,8 @@ class PipelineConfig:
     opa_projection: str = "auto"
     #: The Rego files / directories OPA loaded, for the projection.
     policy_dirs: tuple[Path, ...] = ()
+    #: "on": the probes drop opens no rule can flag (data.bpfopa.kernel_filter), counted.
+    kernel_filter: KernelFilterMode = "on"
     #: "auto": documents no rule can flag (data.bpfopa.lib.events.by_syscall's prefilter, and
     #: syscalls no rule declares) are judged in Python and never sent; "off": all are sent.
     prefilter: str = "auto"
@@ -99,6 +106,8 @@ class PipelineConfig:
             raise ValueError(
                 f"opa_projection must be one of {PROJECTION_MODES}, not {self.opa_projection!r}"
             )
+        if self.kernel_filter not in KERNEL_FILTER_MODES:
+            raise ValueError(f"kernel_filter must be one of {KERNEL_FILTER_MODES}")
         if self.prefilter not in PREFILTER_MODES:
             raise ValueError(f"prefilter must be one of {PREFILTER_MODES}, not {self.prefilter!r}")
         if not self.prefilter_refresh_s > 0:
@@ -142,6 +151,7 @@ class Pipeline:
         #: Why every document goes to OPA, when it does.
         self.prefilter_off_reason: str | None = "not started"
         self._policy_plan: ProjectionPlan | None = None
+        self.kernel_filter = KernelFilterControl(self.config.kernel_filter)
         self._policy_plan_error = "not derived"
         self.internal_alerts: Counter[str] = Counter()
         cfg = self.config
@@ -271,8 +281,18 @@ class Pipeline:
             else:
                 self.selected_syscalls = frozenset(wanted) | self.extra_syscalls
                 self.source.select_syscalls(self.selected_syscalls)
+        await self.reload_kernel_filter()
         if self._on_source_started is not None:
             self._on_source_started()
+
+    async def reload_kernel_filter(self) -> None:
+        """Load the policies' kernel filter into the probes if it changed (call after the
+        policies changed); without the proof that every rule reads through by_syscall, every
+        open syscall stays unfiltered."""
+        plan = self._policy_plan
+        await self.kernel_filter.reload(
+            self.client, self.source, None if plan is None else plan.unscoped_rules
+        )
 
     async def _derive_policy_plan(self) -> None:
         """What the local policy files read: the field projection's input, and the proof the
@@ -340,6 +360,7 @@ class Pipeline:
             await asyncio.sleep(self.config.prefilter_refresh_s)
             try:
                 await self._load_prefilter()
+                await self.reload_kernel_filter()
             except Exception:  # a bug here must not stop the refreshes silently
                 log.exception("policy prefilter refresh failed")
 
@@ -488,6 +509,7 @@ class Pipeline:
                 "projection": self._projection_summary(),
             },
             "prefilter": self._prefilter_summary(),
+            "kernel_filter": self.kernel_filter.summary(),
             "alerts": {
                 "by_rule": {
                     f"{rule}|{priority}": n

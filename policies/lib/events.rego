@@ -49,27 +49,68 @@ connect_syscalls := {"connect"}
 
 # --- opens ---------------------------------------------------------------------------------
 
-# A path some open rule needs whatever the open mode:
-#   /. (/.ssh, a dot file), ^.              read_ssh_information, *_shell_configuration_file
-#   history                                 delete_or_rename_shell_history
-#   ../                                     directory_traversal_monitored_file_read
-#   /dev/                                   create_files_below_dev (O_CREAT, any mode)
-#   /etc/shadow|sudoers|pam|security/pwq..  read_sensitive_file_* (lists.sensitive_*)
-#   /etc/profile|bashrc|csh.|zsh/           *_shell_configuration_file (lists.shell_config_*)
-open_any_mode_paths := `/\.|^\.|history|\.\./|^/(dev/|etc/(shadow|sudoers|pam|security/pwquality|profile|bashrc|csh\.|zsh/))`
+# The paths of opens some rule may flag, as literals: a path is a candidate when it starts with
+# one of `prefixes`, ends in a component named in `basenames`, contains one of `substrings` or
+# ends with one of `suffixes`. by_syscall tests the regexes built from them below; the kernel
+# filter (policies/kernel_filter) hands the same literals to the probes, which drop an open
+# that passes none of them before it reaches userspace.
+#
+# Whatever the open mode:
+open_any_mode := {
+	"prefixes": union({
+		lists.sensitive_file_names, _below(lists.sensitive_directories), # read_sensitive_file_*
+		lists.shell_config_files, _below(lists.shell_config_directories), # *_shell_configuration_file
+		{"/dev/"}, # create_files_below_dev (O_CREAT, any mode)
+	}),
+	"basenames": lists.shell_config_filenames, # *_shell_configuration_file
+	"substrings": {
+		"/.", # read_ssh_information, create_hidden_files_or_directories, dot files
+		"history", # delete_or_rename_shell_history
+		"../", # directory_traversal_monitored_file_read
+	},
+	"suffixes": set(),
+}
 
-# A path some rule that needs an open for writing (macros.open_write) has:
-#   /bin /sbin /usr /boot /lib /lib64 /root /home   write_below_binary_dir, _monitored_dir
-#   /var/log/, a file name in lists.log_files       clear_log_activities
-#   /var/lib/rpm                                    write_below_rpm_database
-#   /etc/cron, /etc/apt/, /etc/yum.repos.d/         schedule_cron_jobs, update_package_repository
-#   release_agent                                   detect_release_agent_file_container_escapes
-# (/. for create_hidden_files_or_directories is in open_any_mode_paths).
-open_written_paths := concat("", [
-	`^/(bin|sbin|usr|boot|lib|lib64|root|home|var/log)/|^/var/lib/rpm|^/etc/(cron|apt/|yum\.repos\.d/)|release_agent$|(^|/)(`,
-	concat("|", [replace(name, ".", `\.`) | some name in lists.log_files]),
-	`)$`,
+# Only when opened for writing (macros.open_write's access modes):
+open_written := {
+	"prefixes": union({
+		_below(lists.bin_dirs), # write_below_binary_dir
+		_below(lists.monitored_directories), # write_below_monitored_dir
+		_below(lists.log_directories), # clear_log_activities
+		_below(lists.repository_directories), # update_package_repository
+		{"/var/lib/rpm", "/etc/cron"}, # write_below_rpm_database, schedule_cron_jobs
+	}),
+	"basenames": lists.log_files, # clear_log_activities
+	"substrings": set(),
+	"suffixes": {"release_agent"}, # detect_release_agent_file_container_escapes
+}
+
+# The access modes (flags & 3) that macros.open_write counts as writing.
+open_write_access_modes := {1, 2}
+
+_below(dirs) := {concat("", [dir, "/"]) | some dir in dirs}
+
+open_any_mode_paths := _path_regex(open_any_mode)
+
+open_written_paths := _path_regex(open_written)
+
+# One RE2 alternation for a set of literals as described above (empty parts left out).
+_path_regex(literals) := concat("|", [part |
+	some [kind, template] in [
+		["prefixes", "^(%s)"], ["basenames", "(^|/)(%s)$"],
+		["substrings", "(%s)"], ["suffixes", "(%s)$"],
+	]
+	count(literals[kind]) > 0
+	part := sprintf(template, [concat("|", sort([_quote(s) | some s in literals[kind]]))])
 ])
+
+_quote(literal) := strings.replace_n(
+	{
+		"\\": `\\`, ".": `\.`, "+": `\+`, "*": `\*`, "?": `\?`, "(": `\(`, ")": `\)`,
+		"[": `\[`, "]": `\]`, "{": `\{`, "}": `\}`, "|": `\|`, "^": `\^`, "$": `\$`,
+	},
+	literal,
+)
 
 _open_candidates(all) := union({
 	{i | some i in all; regex.match(open_any_mode_paths, input.events[i].event.path)},
