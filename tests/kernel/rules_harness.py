@@ -53,6 +53,8 @@ class LiveRun:
     workdir: Path
     #: Called with the pid of the run and of each of its children (the managed OPA) once.
     on_pid: Callable[[int], None] | None = None
+    #: More `bpfopa run` options (e.g. --runtime-socket).
+    args: Sequence[str] = ()
     out: Path = field(init=False)
     proc: subprocess.Popen[str] = field(init=False)
     _alerts: list[Alert] = field(init=False, default_factory=list)
@@ -62,7 +64,16 @@ class LiveRun:
     def __post_init__(self) -> None:
         self.out = self.workdir / "alerts.jsonl"
         self.proc = subprocess.Popen(
-            [str(BPFOPA), "run", "--metrics-addr", "0", "--quiet", "--output-file", str(self.out)],
+            [
+                str(BPFOPA),
+                "run",
+                "--metrics-addr",
+                "0",
+                "--quiet",
+                "--output-file",
+                str(self.out),
+                *self.args,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
