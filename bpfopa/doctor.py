@@ -354,6 +354,8 @@ def check_runtime(sockets: Sequence[Path] = DEFAULT_SOCKETS) -> CheckResult:
     for socket in sockets:
         if not socket.exists():
             continue
+        if not os.access(socket, os.R_OK | os.W_OK):
+            return _failed("runtime", f"{socket}: permission denied", SUDO_FIX)
         try:
             found.append(f"{asyncio.run(_ping(socket))} at {socket}")
         except RuntimeApiError as exc:
