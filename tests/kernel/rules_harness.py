@@ -232,40 +232,6 @@ def removed_after(*paths: Path) -> Iterator[None]:
                     path.unlink()
 
 
-def cgroup2_root() -> str | None:
-    from bpfopa.state import cgroup2_mount
-
-    return cgroup2_mount()
-
-
-@contextlib.contextmanager
-def docker_cgroup(root: str) -> Iterator[Path]:
-    """A cgroup v2 directory laid out like Docker's (`<root>/docker/<64 hex>`), removed after."""
-    parent = Path(root) / "docker"
-    made_parent = not parent.exists()
-    full_id = uuid.uuid4().hex + uuid.uuid4().hex
-    path = parent / full_id
-    path.mkdir(parents=True)
-    try:
-        yield path
-    finally:
-        for directory in (path, parent) if made_parent else (path,):
-            for _ in range(50):  # the last member may still be exiting
-                try:
-                    directory.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.05)
-
-
-def in_cgroup(cgroup: Path, argv: Sequence[str]) -> list[str]:
-    """argv that first moves itself into `cgroup`, then execs `argv` (same pid)."""
-    script = f'echo $$ > {cgroup}/cgroup.procs && exec "$@"'
-    return ["/bin/sh", "-c", script, "sh", *argv]
-
-
 def host_has_default_route() -> bool:
     import socket
 
