@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,62 @@ def privileged_engine(
             yield engine
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- pods as the kubelet creates them through cri-dockerd ----------------------------------
+
+
+def _label_options(labels: dict[str, str]) -> list[str]:
+    return [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
+
+
+def kubelet_sandbox(
+    engine: DockerEngine, image: str, labels: dict[str, str]
+) -> tuple[dict[str, str], str]:
+    """A running pod sandbox ("pause") container, named and labelled as cri-dockerd does:
+    the pod's labels, the kubelet's identity labels, annotations as "annotation." labels.
+    Returns the pod's identity (name, namespace, uid) and the sandbox's full id."""
+    pod = {"name": f"web-{uuid.uuid4().hex[:6]}", "namespace": "shop", "uid": str(uuid.uuid4())}
+    sandbox = engine.docker(
+        "run",
+        "-d",
+        "--name",
+        f"k8s_POD_{pod['name']}_{pod['namespace']}_{pod['uid']}_0",
+        "--network",
+        "none",
+        *_label_options(
+            {
+                **labels,
+                "io.kubernetes.pod.name": pod["name"],
+                "io.kubernetes.pod.namespace": pod["namespace"],
+                "io.kubernetes.pod.uid": pod["uid"],
+                "io.kubernetes.docker.type": "podsandbox",
+                "annotation.kubernetes.io/config.source": "api",
+            }
+        ),
+        image,
+        "sleep",
+        "300",
+    ).stdout.strip()
+    return pod, sandbox
+
+
+def kubelet_container(pod: dict[str, str], container: str, sandbox: str) -> list[str]:
+    """`docker create` options for a container of the pod, as cri-dockerd makes it (it joins
+    the sandbox's network namespace)."""
+    return [
+        "--name",
+        f"k8s_{container}_{pod['name']}_{pod['namespace']}_{pod['uid']}_0",
+        "--network",
+        f"container:{sandbox}",
+        *_label_options(
+            {
+                "io.kubernetes.pod.name": pod["name"],
+                "io.kubernetes.pod.namespace": pod["namespace"],
+                "io.kubernetes.pod.uid": pod["uid"],
+                "io.kubernetes.container.name": container,
+                "io.kubernetes.docker.type": "container",
+                "io.kubernetes.sandbox.id": sandbox,
+            }
+        ),
+    ]

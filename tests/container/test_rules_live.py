@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import require
-from tests.container.conftest import ACT, TOOLS
+from tests.container.conftest import ACT, TOOLS, kubelet_container, kubelet_sandbox
 from tests.docker_engine import DockerEngine
 from tests.kernel.rules_harness import LiveRun, host_has_default_route, is_drop
 
@@ -39,6 +39,8 @@ def live(
 ) -> Iterator[LiveRun]:
     sockets = {docker_engine.socket, privileged_engine.socket}
     args = [arg for path in sorted(sockets) for arg in ("--runtime-socket", str(path))]
+    # The evaluated document in each alert: the tests read its container metadata.
+    args += ["--alert-document", "full"]
     run = LiveRun(tmp_path_factory.mktemp("live-containers"), args=args)
     try:
         run.wait_ready()
@@ -104,6 +106,10 @@ def assert_exactly(ran: Ran, expected: set[str], image: str) -> None:
         assert container["image"]["repository"] == repository
         assert container["image"]["tag"] == tag
         assert container["name"]
+        fields = alert["output_fields"]
+        assert fields["container.id"] == ran.container_id[:12]
+        assert fields["container.name"] == container["name"]
+        assert fields["container.image.repository"] == repository
 
 
 def check(
@@ -300,3 +306,29 @@ def test_debugfs_launched_in_privileged_container(
         ("--privileged", "--network", "none"),
     )
     assert container_of(ran.alerts[0])["privileged"] is True
+
+
+# --- pods (containers made the way the kubelet makes them through cri-dockerd) ---------------
+
+
+def test_alert_in_a_pod_names_the_pod(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    labels = {"app": "web", "app.kubernetes.io/part-of": "shop"}
+    pod, sandbox = kubelet_sandbox(docker_engine, tool_image, labels)
+    try:
+        # A container of the pod runs nmap.
+        ran = check(
+            live,
+            docker_engine,
+            tool_image,
+            [TOOLS["nmap"], "-sT", ROUTABLE_PEER],
+            {NET_TOOL},
+            kubelet_container(pod, "scanner", sandbox),
+        )
+    finally:
+        docker_engine.remove(sandbox)
+    (alert,) = ran.alerts
+    assert container_of(alert)["pod"] == {**pod, "labels": labels, "ip": None}
+    fields = alert["output_fields"]
+    assert (fields["k8s.pod.name"], fields["k8s.ns.name"]) == (pod["name"], pod["namespace"])

@@ -12,6 +12,7 @@ from typing import Any
 
 from bpfopa.pipeline import Channel, ContainerStage
 from bpfopa.runtime import ContainerMetadata
+from tests.container.conftest import kubelet_container, kubelet_sandbox
 from tests.docker_engine import DockerEngine
 
 Doc = dict[str, Any]
@@ -228,60 +229,10 @@ def test_stage_waits_for_the_lookup_within_the_bound(
 # --- pods, as the kubelet creates them through cri-dockerd ------------------------------------
 
 
-def kubelet_pod(
-    engine: DockerEngine, image: str, labels: dict[str, str], network: str = "none"
-) -> tuple[dict[str, str], str, str]:
-    """A pod sandbox ("pause" container) and one app container in it, named and labelled as
-    cri-dockerd does. Returns (pod identity, sandbox id, app container id)."""
-    pod = {
-        "name": f"web-{uuid.uuid4().hex[:6]}",
-        "namespace": "shop",
-        "uid": str(uuid.uuid4()),
-    }
-    identity = [
-        f"io.kubernetes.pod.name={pod['name']}",
-        f"io.kubernetes.pod.namespace={pod['namespace']}",
-        f"io.kubernetes.pod.uid={pod['uid']}",
-    ]
-    label_args: list[str] = []
-    for label in identity:
-        label_args += ["--label", label]
-    pod_labels = [f"{k}={v}" for k, v in labels.items()]
-    sandbox = start(
-        engine,
-        image,
-        "--name",
-        f"k8s_POD_{pod['name']}_{pod['namespace']}_{pod['uid']}_0",
-        "--network",
-        network,
-        *label_args,
-        *(arg for label in pod_labels for arg in ("--label", label)),
-        "--label",
-        "io.kubernetes.docker.type=podsandbox",
-        "--label",
-        "annotation.kubernetes.io/config.source=api",
-    )
-    app = start(
-        engine,
-        image,
-        "--name",
-        f"k8s_app_{pod['name']}_{pod['namespace']}_{pod['uid']}_0",
-        "--network",
-        f"container:{sandbox}",
-        *label_args,
-        "--label",
-        "io.kubernetes.container.name=app",
-        "--label",
-        "io.kubernetes.docker.type=container",
-        "--label",
-        f"io.kubernetes.sandbox.id={sandbox}",
-    )
-    return pod, sandbox, app
-
-
 def test_pod_metadata_from_kubelet_labels(docker_engine: DockerEngine, tool_image: str) -> None:
     labels = {"app": "web", "app.kubernetes.io/part-of": "shop"}
-    pod, sandbox, app = kubelet_pod(docker_engine, tool_image, labels)
+    pod, sandbox = kubelet_sandbox(docker_engine, tool_image, labels)
+    app = start(docker_engine, tool_image, *kubelet_container(pod, "app", sandbox))
 
     async def main() -> tuple[Doc, Doc]:
         async with metadata(docker_engine.socket) as meta:
