@@ -17,6 +17,7 @@ The exit status is 0 only when every check passes.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import os
 import platform
@@ -33,8 +34,9 @@ from typing import IO, Any
 
 from bpfopa._paths import PROJECT_ROOT
 from bpfopa.decode import escape_for_terminal
-from bpfopa.errors import OpaBinaryError
+from bpfopa.errors import OpaBinaryError, RuntimeApiError
 from bpfopa.policy._binary import OPA_VERSION, find_opa, opa_version
+from bpfopa.runtime import DEFAULT_SOCKETS, EngineClient
 
 __all__ = [
     "BTF_PATH",
@@ -50,6 +52,7 @@ __all__ = [
     "check_opa",
     "check_ringbuf",
     "check_root",
+    "check_runtime",
     "check_tracefs",
     "format_result",
     "register",
@@ -332,6 +335,48 @@ def check_opa(
     return _passed("opa", f"{binary} is OPA {version}")
 
 
+async def _ping(socket: Path) -> str:
+    client = EngineClient(socket, timeout_s=3.0)
+    try:
+        return await client.ping()
+    finally:
+        await client.aclose()
+
+
+def check_runtime(sockets: Sequence[Path] = DEFAULT_SOCKETS) -> CheckResult:
+    """The container runtime's API, for container metadata (``bpfopa run --runtime-socket``).
+
+    No socket at all is fine (a host without containers): events then carry cgroup-derived
+    container ids only, and the line says so. A socket that does not answer is a failure.
+    """
+    found: list[str] = []
+    broken: list[str] = []
+    for socket in sockets:
+        if not socket.exists():
+            continue
+        if not os.access(socket, os.R_OK | os.W_OK):
+            return _failed("runtime", f"{socket}: permission denied", SUDO_FIX)
+        try:
+            found.append(f"{asyncio.run(_ping(socket))} at {socket}")
+        except RuntimeApiError as exc:
+            broken.append(str(exc))
+    if broken:
+        return _failed(
+            "runtime",
+            "; ".join(broken),
+            "start the container engine, or give bpfopa run the socket that answers "
+            "(--runtime-socket PATH)",
+        )
+    if found:
+        return _passed("runtime", "container metadata from " + ", ".join(found))
+    return _passed(
+        "runtime",
+        "no container runtime socket ("
+        + ", ".join(str(s) for s in sockets)
+        + "): containers get cgroup-derived ids only",
+    )
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 
@@ -374,6 +419,7 @@ def run_checks(rerun: str = SUDO_FIX) -> list[CheckResult]:
         check_bpf_load(),
         check_ringbuf(),
         check_opa(override=os.environ.get("BPFOPA_OPA")),
+        check_runtime(),
     ]
     # Checks that fail for want of root say so with SUDO_FIX; spell it as this very command.
     return [replace(r, fix=rerun) if r.fix == SUDO_FIX else r for r in results]

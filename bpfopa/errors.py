@@ -13,6 +13,7 @@
     │   └── OpaBinaryError        the pinned opa binary is missing or the wrong version
     ├── BackpressureTimeout       a bounded queue stayed full past its deadline  (retriable)
     ├── StageFailedError          a pipeline stage's task crashed; its neighbours fail with it
+    ├── RuntimeApiError           a container runtime's API (Docker, podman) failed  (retriable)
     ├── SinkError                 an alert sink could not deliver  (retriable)
     │   └── SinkRejectedError     the receiver refused the alert for good (4xx: not retriable)
     └── FieldRegistryError        policies/fields.json is unreadable or inconsistent
@@ -36,6 +37,7 @@ __all__ = [
     "PolicyEngineError",
     "PolicyMissingError",
     "ProbeCompileError",
+    "RuntimeApiError",
     "SinkError",
     "SinkRejectedError",
     "StageFailedError",
@@ -123,3 +125,9 @@ class SinkRejectedError(SinkError):
 
 class FieldRegistryError(BpfopaError):
     """The field registry (policies/fields.json) is unreadable or names unknown fields."""
+
+
+class RuntimeApiError(BpfopaError):
+    """A container runtime's API (Docker Engine, podman) did not answer usefully."""
+
+    retriable = True

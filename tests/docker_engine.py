@@ -89,8 +89,11 @@ def answers(socket: Path) -> bool:
 
 
 @contextlib.contextmanager
-def running_engine(workdir: Path, socket: Path = DOCKER_SOCKET) -> Iterator[DockerEngine]:
-    """The engine on ``socket``: the one already there, or one started here and stopped after."""
+def running_engine(
+    workdir: Path, socket: Path = DOCKER_SOCKET, extra_args: Sequence[str] = ()
+) -> Iterator[DockerEngine]:
+    """The engine on ``socket``: the one already there, or one started here (with
+    ``extra_args``) and stopped after."""
     if shutil.which("docker") is None or shutil.which("dockerd") is None:
         raise EngineError("docker/dockerd not installed (scripts/setup.sh installs docker.io)")
     if answers(socket):
@@ -109,6 +112,7 @@ def running_engine(workdir: Path, socket: Path = DOCKER_SOCKET) -> Iterator[Dock
                 f"unix://{socket}",
                 "--pidfile",
                 str(workdir / "dockerd.pid"),
+                *extra_args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -2,6 +2,7 @@
 
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy, StageFailedError, StageStats
+from bpfopa.pipeline._containers import ContainerStage
 from bpfopa.pipeline._dedup import Deduplicator, dedup_key
 from bpfopa.pipeline._pipeline import (
     RULE_PIPELINE_DROP,
@@ -30,6 +31,7 @@ __all__ = [
     "BatchStage",
     "Batcher",
     "Channel",
+    "ContainerStage",
     "DedupStage",
     "Deduplicator",
     "EventSource",

@@ -32,6 +32,7 @@ from bpfopa.pipeline._kernel_filter import KERNEL_FILTER_MODES
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
 from bpfopa.pipeline._source import STDIN, EventSource, ReplaySource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
+from bpfopa.runtime import DEFAULT_SOCKETS, ContainerMetadata
 
 __all__ = ["register"]
 
@@ -186,6 +187,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="how probes attach (see bpfopa capture)",
     )
     add_capture_arguments(run)
+    runtime = run.add_argument_group("container runtime")
+    runtime.add_argument(
+        "--runtime-socket",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="Docker Engine API socket (Docker, podman, cri-dockerd nodes) to ask for container "
+        "metadata (repeatable; default: "
+        + ", ".join(str(p) for p in DEFAULT_SOCKETS)
+        + "); --runtime-socket none: cgroup-derived container ids only",
+    )
+    runtime.add_argument(
+        "--container-wait-ms",
+        type=float,
+        default=50.0,
+        help="how long an event of a container not known yet waits for its metadata before "
+        "it goes on marked late (50)",
+    )
     run.set_defaults(handler=run_command)
     replay = sub.add_parser("replay", help="evaluate a JSONL recording of event documents")
     replay.add_argument(
@@ -264,6 +283,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         prefilter=args.prefilter,
         alert_document=args.alert_document,
         kernel_filter=args.kernel_filter,
+        container_wait_ms=getattr(args, "container_wait_ms", 50.0),
         # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
         # are known only when --policies names them.
         policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),
@@ -324,6 +344,10 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             await client.health()
             await client.check_policies()
             source = factory(managed)
+            containers = _container_metadata(args)
+            if containers is not None:
+                await containers.start()
+                stack.push_async_callback(containers.aclose)
             source_aclose = getattr(source, "aclose", None)
             if source_aclose is not None:  # the live source releases its probes here
                 stack.push_async_callback(source_aclose)
@@ -348,6 +372,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             config,
             on_batch=metrics.observe_batch_size,
             on_source_started=exclude_managed_opa,
+            containers=containers,
         )
         metrics.bind(pipeline)
         if metrics_addr is not None:
@@ -361,6 +386,14 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
         tune_garbage_collector()
         exit_code = await _run_pipeline(pipeline, prog, file_sink, args.duration)
     return exit_code
+
+
+def _container_metadata(args: argparse.Namespace) -> ContainerMetadata | None:
+    """The runtime metadata for live capture (a recording's documents are kept as they are)."""
+    if getattr(args, "command", None) != "run":
+        return None
+    sockets: list[Path] = getattr(args, "runtime_socket", None) or list(DEFAULT_SOCKETS)
+    return ContainerMetadata([p for p in sockets if str(p) != "none"])
 
 
 async def _run_pipeline(

@@ -24,6 +24,7 @@ from bpfopa.output import (
 )
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
+from bpfopa.pipeline._containers import ContainerStage
 from bpfopa.pipeline._dedup import Deduplicator
 from bpfopa.pipeline._kernel_filter import (
     KERNEL_FILTER_MODES,
@@ -41,6 +42,7 @@ from bpfopa.pipeline._stages import (
 )
 from bpfopa.policy import OpaClient, load_prefilter
 from bpfopa.policy._projection import ProjectionPlan, derive_plan
+from bpfopa.runtime import ContainerMetadata
 
 __all__ = ["RULE_PIPELINE_DROP", "RULE_SYSCALL_DROP", "Pipeline", "PipelineConfig"]
 
@@ -50,7 +52,7 @@ Alert = dict[str, Any]
 
 RULE_SYSCALL_DROP = "bpfopa internal: syscall event drop"
 RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
-STAGE_NAMES = ("dedup", "batch", "policy", "sink")
+STAGE_NAMES = ("containers", "dedup", "batch", "policy", "sink")
 PROJECTION_MODES = ("auto", "off")
 PREFILTER_MODES = ("auto", "off")
 
@@ -100,6 +102,9 @@ class PipelineConfig:
     alert_document: str = "summary"
     #: The field registry alerts' output_fields come from (policies/fields.json).
     field_registry: Path = DEFAULT_REGISTRY_FILE
+    #: How long an event waits for its container's metadata from the runtime before it goes
+    #: on without (``process.container.metadata: "late"``).
+    container_wait_ms: float = 50.0
 
     def __post_init__(self) -> None:
         if self.opa_projection not in PROJECTION_MODES:
@@ -112,6 +117,8 @@ class PipelineConfig:
             raise ValueError(f"prefilter must be one of {PREFILTER_MODES}, not {self.prefilter!r}")
         if not self.prefilter_refresh_s > 0:
             raise ValueError("prefilter_refresh_s must be > 0")
+        if not 0 <= self.container_wait_ms <= 10_000:
+            raise ValueError("container_wait_ms must be between 0 and 10000")
         priority_rank(self.min_priority)  # raises ValueError on an unknown level
         unknown = set(self.queue_policies) - set(STAGE_NAMES)
         if unknown:
@@ -136,7 +143,10 @@ class Pipeline:
         extra_syscalls: Collection[str] = PROCESS_STATE_SYSCALLS,
         on_batch: Callable[[int], None] | None = None,
         on_source_started: Callable[[], None] | None = None,
+        containers: ContainerMetadata | None = None,
     ) -> None:
+        """``containers``: the runtime's metadata (live capture), filled into every event's
+        ``process.container`` by a stage before the prefilter; None leaves documents as is."""
         self.source = source
         self._on_source_started = on_source_started
         self.client = client
@@ -174,7 +184,15 @@ class Pipeline:
             )
             for sink in self.sinks
         ]
-        self.source_stage = SourceStage(source, to_dedup)
+        self.container_stage: ContainerStage | None = None
+        if containers is not None:
+            to_containers = channel("containers")
+            self.container_stage = ContainerStage(
+                containers, to_containers, to_dedup, wait_s=cfg.container_wait_ms / 1000
+            )
+            self.source_stage = SourceStage(source, to_containers)
+        else:
+            self.source_stage = SourceStage(source, to_dedup)
         self.dedup_stage = DedupStage(self.dedup, to_dedup, to_batch)
         self.batch_stage = BatchStage(self.batcher, to_batch, to_policy, on_batch)
         self.policy_stage = PolicyStage(
@@ -197,14 +215,16 @@ class Pipeline:
         self._stop_requested = False
 
     @property
+    def event_stages(self) -> list[Stage]:
+        """The stages events flow through, up to OPA (the sinks carry alerts)."""
+        stages: list[Stage] = [self.source_stage]
+        if self.container_stage is not None:
+            stages.append(self.container_stage)
+        return [*stages, self.dedup_stage, self.batch_stage, self.policy_stage]
+
+    @property
     def stages(self) -> list[Stage]:
-        return [
-            self.source_stage,
-            self.dedup_stage,
-            self.batch_stage,
-            self.policy_stage,
-            *self.sink_stages,
-        ]
+        return [*self.event_stages, *self.sink_stages]
 
     async def publish(self, alerts: list[Alert]) -> None:
         """Fan a batch of alerts out to every sink (each under its own full-queue policy)."""
@@ -242,7 +262,7 @@ class Pipeline:
                     self._refresh_prefilter(), name="prefilter-refresh"
                 )
             # gather raises as soon as one stage fails; the rest are then aborted below.
-            await asyncio.gather(*(stage.wait() for stage in self.stages[:4]))
+            await asyncio.gather(*(stage.wait() for stage in self.event_stages))
             await self._stop_monitor()
             await self._check_losses()
             for stage in self.sink_stages:
@@ -403,7 +423,7 @@ class Pipeline:
         """Cancellation or a crash: stop the source, let each stage drain without waiting."""
         with contextlib.suppress(Exception):
             await self.source.stop()
-        for stage in self.stages[:4]:
+        for stage in self.event_stages:
             await stage.aclose()
         # Alerts already handed to sinks are still written (bounded by the sinks' buffers).
         for stage in self.sink_stages:
@@ -510,6 +530,7 @@ class Pipeline:
             },
             "prefilter": self._prefilter_summary(),
             "kernel_filter": self.kernel_filter.summary(),
+            "containers": self.container_stage.snapshot() if self.container_stage else None,
             "alerts": {
                 "by_rule": {
                     f"{rule}|{priority}": n

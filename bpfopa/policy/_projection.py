@@ -330,8 +330,18 @@ def exception_field_paths(exceptions: Any) -> set[tuple[str, ...]]:
                 entries.extend(value)
     for entry in entries:
         if isinstance(entry, Mapping):
-            found.update(tuple(str(name).split(".")) for name in entry)
+            found.update(exception_field_path(str(name)) for name in entry)
     return found
+
+
+def exception_field_path(field: str) -> tuple[str, ...]:
+    """``a.b`` -> (a, b); ``a.labels[x.y/z]`` -> (a, labels, x.y/z): as lib/exceptions.rego's
+    ``field_path`` reads it (a field it cannot read keeps the malformed path, which matches
+    nothing)."""
+    bracket = field.find("[")
+    if field.endswith("]") and bracket > 0:
+        return (*field[:bracket].split("."), field[bracket + 1 : -1])
+    return tuple(field.split("."))
 
 
 # -- finding and parsing the policy files ---------------------------------------------------

@@ -53,6 +53,8 @@ class LiveRun:
     workdir: Path
     #: Called with the pid of the run and of each of its children (the managed OPA) once.
     on_pid: Callable[[int], None] | None = None
+    #: More `bpfopa run` options (e.g. --runtime-socket).
+    args: Sequence[str] = ()
     out: Path = field(init=False)
     proc: subprocess.Popen[str] = field(init=False)
     _alerts: list[Alert] = field(init=False, default_factory=list)
@@ -62,7 +64,16 @@ class LiveRun:
     def __post_init__(self) -> None:
         self.out = self.workdir / "alerts.jsonl"
         self.proc = subprocess.Popen(
-            [str(BPFOPA), "run", "--metrics-addr", "0", "--quiet", "--output-file", str(self.out)],
+            [
+                str(BPFOPA),
+                "run",
+                "--metrics-addr",
+                "0",
+                "--quiet",
+                "--output-file",
+                str(self.out),
+                *self.args,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -219,40 +230,6 @@ def removed_after(*paths: Path) -> Iterator[None]:
             else:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
-
-
-def cgroup2_root() -> str | None:
-    from bpfopa.state import cgroup2_mount
-
-    return cgroup2_mount()
-
-
-@contextlib.contextmanager
-def docker_cgroup(root: str) -> Iterator[Path]:
-    """A cgroup v2 directory laid out like Docker's (`<root>/docker/<64 hex>`), removed after."""
-    parent = Path(root) / "docker"
-    made_parent = not parent.exists()
-    full_id = uuid.uuid4().hex + uuid.uuid4().hex
-    path = parent / full_id
-    path.mkdir(parents=True)
-    try:
-        yield path
-    finally:
-        for directory in (path, parent) if made_parent else (path,):
-            for _ in range(50):  # the last member may still be exiting
-                try:
-                    directory.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.05)
-
-
-def in_cgroup(cgroup: Path, argv: Sequence[str]) -> list[str]:
-    """argv that first moves itself into `cgroup`, then execs `argv` (same pid)."""
-    script = f'echo $$ > {cgroup}/cgroup.procs && exec "$@"'
-    return ["/bin/sh", "-c", script, "sh", *argv]
 
 
 def host_has_default_route() -> bool:

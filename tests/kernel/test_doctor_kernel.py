@@ -23,7 +23,7 @@ from tests.conftest import require
 
 BPFOPA = PROJECT_ROOT / ".venv" / "bin" / "bpfopa"
 ALL_CHECKS = {
-    "root", "kernel", "btf", "tracefs", "headers", "bcc", "bpf-load", "ringbuf", "opa",
+    "root", "kernel", "btf", "tracefs", "headers", "bcc", "bpf-load", "ringbuf", "opa", "runtime",
 }  # fmt: skip
 
 

