@@ -21,7 +21,7 @@ import orjson
 
 from bpfopa.errors import SinkError
 from bpfopa.output._alert import ALERT_DOCUMENT_MODES, process_summary, redact_document
-from bpfopa.output._fields import FieldRegistry
+from bpfopa.output._fields import FieldRegistry, scrub, secret_values
 
 __all__ = [
     "DeadLetterFile",
@@ -180,6 +180,7 @@ class DeadLetterFile:
             }
         else:
             kept = redact_document(doc)
+        kept = scrub(kept, secret_values(doc))
         self.add("document", kept, reason=rejection.reason, status=rejection.status)
 
     def add(self, kind: str, item: Any, *, reason: str, status: int | None = None) -> None:
