@@ -18,6 +18,8 @@ from bpfopa.output._fields import (
     FieldRegistry,
     FieldSpec,
     mask_env,
+    scrub,
+    secret_values,
 )
 from bpfopa.output._files import DeadLetterFile, FsyncCadence, open_private, private_dir
 from bpfopa.output._sinks import (
@@ -56,5 +58,7 @@ __all__ = [
     "private_dir",
     "process_summary",
     "redact_document",
+    "scrub",
+    "secret_values",
     "sink_books",
 ]

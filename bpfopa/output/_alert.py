@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bpfopa.output._fields import FieldRegistry, mask_env
+from bpfopa.output._fields import FieldRegistry, mask_env, scrub, secret_values
 
 __all__ = [
     "ALERT_DOCUMENT_MODES",
@@ -151,8 +151,12 @@ class AlertBuilder:
         if not isinstance(when, str):
             when = _now_rfc3339()
         pretty = FALCO_PRIORITY.get(priority.upper(), priority)
-        fields = self.registry.output_fields(doc, output_fields)
+        # A rule's message or a command line may quote an environment secret: hide it there
+        # too, not only in proc.env.
+        secrets = secret_values(doc)
+        fields = scrub(self.registry.output_fields(doc, output_fields), secrets)
         context = self.registry.context_text(fields, output_fields)
+        output = scrub(output, secrets)
         alert: dict[str, Any] = {
             "uuid": str(uuid.uuid4()),
             "time": when,
@@ -167,7 +171,7 @@ class AlertBuilder:
             "process": process_summary(doc),
         }
         if self.document == "full":
-            alert["input"] = redact_document(doc)
+            alert["input"] = scrub(redact_document(doc), secrets)
         return alert
 
 

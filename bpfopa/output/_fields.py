@@ -21,7 +21,15 @@ import orjson
 from bpfopa._paths import POLICIES_DIR
 from bpfopa.errors import FieldRegistryError
 
-__all__ = ["DEFAULT_REGISTRY_FILE", "MASK", "FieldRegistry", "FieldSpec", "mask_env"]
+__all__ = [
+    "DEFAULT_REGISTRY_FILE",
+    "MASK",
+    "FieldRegistry",
+    "FieldSpec",
+    "mask_env",
+    "scrub",
+    "secret_values",
+]
 
 DEFAULT_REGISTRY_FILE = POLICIES_DIR / "fields.json"
 MASK = "***"
@@ -58,6 +66,53 @@ def mask_env(env: Any) -> Any:
         name, sep, value = item.partition("=")
         masked.append(f"{name}={_mask_value(name, value)}" if sep else _mask_value(name, name))
     return masked
+
+
+#: Shorter secret values are not scrubbed from free text: "1" or "yes" would mangle it.
+_MIN_SCRUBBED = 4
+
+
+def secret_values(doc: Any) -> frozenset[str]:
+    """The values :func:`mask_env` hides in the document's environments (the process's and its
+    parent's): what must not show anywhere else in an alert either (a rule's message that
+    quotes a variable, a command line that expands one)."""
+    found: set[str] = set()
+    process = doc.get("process") if isinstance(doc, dict) else None
+    if not isinstance(process, dict):
+        return frozenset()
+    parent = process.get("parent")
+    envs = [process.get("env"), parent.get("env") if isinstance(parent, dict) else None]
+    for env in envs:
+        if not isinstance(env, list):
+            continue
+        for item in env:
+            if not isinstance(item, str):
+                continue
+            name, sep, value = item.partition("=")
+            if not sep:
+                continue
+            if name != "PWD" and _SECRET_NAME.search(name.upper()):
+                found.add(value)
+            for match in _URL_PASSWORD.finditer(value):
+                password = match.group(0)[len(match.group("scheme")) + 1 : -1]
+                found.add(password)
+    return frozenset(v for v in found if len(v) >= _MIN_SCRUBBED)
+
+
+def scrub(value: Any, secrets: frozenset[str]) -> Any:
+    """``value`` (text, or lists and objects of it) with every secret replaced by ``***``."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from typing import IO, Any, Protocol
 import orjson
 
 from bpfopa.errors import SinkError
-from bpfopa.output._alert import redact_document
+from bpfopa.output._alert import ALERT_DOCUMENT_MODES, process_summary, redact_document
+from bpfopa.output._fields import FieldRegistry, scrub, secret_values
 
 __all__ = [
     "DeadLetterFile",
@@ -129,6 +130,10 @@ class DeadLetterFile:
     Bounded: past ``max_bytes`` the file is renamed to ``<name>.1`` (replacing the previous
     one, whose records are counted in ``dropped``) and a new one started. Without a path the
     records are only counted and logged, never silently dropped.
+
+    ``document``: what a rejected document is kept as, like alerts (``--alert-document``):
+    "summary" keeps the registry's default output fields and the process summary, "full" the
+    document; environments are masked in both.
     """
 
     def __init__(
@@ -137,9 +142,15 @@ class DeadLetterFile:
         *,
         max_bytes: int = 64 << 20,
         fsync_interval_s: float | None = 1.0,
+        document: str = "full",
+        registry: FieldRegistry | None = None,
     ) -> None:
         if max_bytes < 1:
             raise ValueError("max_bytes must be >= 1")
+        if document not in ALERT_DOCUMENT_MODES:
+            raise ValueError(f"document must be one of {ALERT_DOCUMENT_MODES}, not {document!r}")
+        self.document = document
+        self._registry = registry
         self.path = path
         self.max_bytes = max_bytes
         self.count = 0
@@ -158,13 +169,19 @@ class DeadLetterFile:
             self._lines = _count_lines(path) if self._size else 0
 
     def write(self, rejection: Rejected) -> None:
-        """A document OPA rejected, its environments masked."""
-        self.add(
-            "document",
-            redact_document(rejection.document),
-            reason=rejection.reason,
-            status=rejection.status,
-        )
+        """A document OPA rejected, as ``document`` says, its environments masked."""
+        doc = rejection.document
+        if self.document == "summary" and isinstance(doc, dict):
+            if self._registry is None:
+                self._registry = FieldRegistry.load()
+            kept: Any = {
+                "output_fields": self._registry.output_fields(doc),
+                "process": process_summary(doc),
+            }
+        else:
+            kept = redact_document(doc)
+        kept = scrub(kept, secret_values(doc))
+        self.add("document", kept, reason=rejection.reason, status=rejection.status)
 
     def add(self, kind: str, item: Any, *, reason: str, status: int | None = None) -> None:
         """One record; disk errors are counted and logged, never raised into the caller."""

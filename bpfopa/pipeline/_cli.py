@@ -337,7 +337,11 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 OpaClientConfig(
                     url=url, token=token, ca_file=args.opa_ca_file, max_inflight=args.inflight
                 ),
-                dead_letter=DeadLetterFile(args.dead_letter, fsync_interval_s=args.fsync_interval),
+                dead_letter=DeadLetterFile(
+                    args.dead_letter,
+                    fsync_interval_s=args.fsync_interval,
+                    document=args.alert_document,
+                ),
                 on_latency=metrics.observe_opa_latency,
             )
             await stack.enter_async_context(client)

@@ -34,13 +34,6 @@ default output_fields(_) := []
 
 output_fields(ann) := ann.custom.output_fields if is_array(ann.custom.output_fields)
 
-# The names in a rule's METADATA custom.output_fields that the field registry does not know
-# (tested for every rule in main_test.rego).
-unknown_output_fields(chain) := {name |
-	some name in output_fields(rule_annotations(chain))
-	not data.bpfopa.fields.registry[name]
-}
-
 # One alert: the rule's metadata plus a one-line message. The field values shown after the
 # message ("(evt_type=... user=...)") and the alert's output_fields are added by bpfopa from
 # the complete document through the same registry (data.bpfopa.fields, policies/fields.json):

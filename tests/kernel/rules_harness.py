@@ -53,8 +53,10 @@ class LiveRun:
     workdir: Path
     #: Called with the pid of the run and of each of its children (the managed OPA) once.
     on_pid: Callable[[int], None] | None = None
-    #: More `bpfopa run` options (e.g. --runtime-socket).
+    #: More `bpfopa run` options (e.g. --runtime-socket, --webhook-url).
     args: Sequence[str] = ()
+    #: Where the run's stdout (its alerts) goes; None: nowhere (--quiet).
+    stdout: Path | None = None
     out: Path = field(init=False)
     proc: subprocess.Popen[str] = field(init=False)
     _alerts: list[Alert] = field(init=False, default_factory=list)
@@ -63,21 +65,24 @@ class LiveRun:
 
     def __post_init__(self) -> None:
         self.out = self.workdir / "alerts.jsonl"
+        stdout = self.stdout.open("wb") if self.stdout is not None else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [
                 str(BPFOPA),
                 "run",
                 "--metrics-addr",
                 "0",
-                "--quiet",
+                *(["--quiet"] if self.stdout is None else []),
                 "--output-file",
                 str(self.out),
                 *self.args,
             ],
-            stdout=subprocess.DEVNULL,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             text=True,
         )
+        if self.stdout is not None:
+            stdout.close()  # type: ignore[union-attr]
 
     def alerts(self) -> list[Alert]:
         """Every alert written so far (complete lines only)."""

@@ -9,7 +9,14 @@ import orjson
 import pytest
 
 from bpfopa.errors import FieldRegistryError
-from bpfopa.output import MASK, AlertBuilder, FieldRegistry, mask_env, process_summary
+from bpfopa.output import (
+    MASK,
+    AlertBuilder,
+    FieldRegistry,
+    mask_env,
+    process_summary,
+    secret_values,
+)
 
 #: The Falco fields issue 9 names, plus the container/k8s ones the container metadata fills.
 FALCO_NAMES = (
@@ -149,3 +156,19 @@ def test_bad_registry_is_refused_with_the_reason(tmp_path: Path, fields: Any, me
         FieldRegistry.load(write(tmp_path, fields))
     with pytest.raises(FieldRegistryError, match="cannot read"):
         FieldRegistry.load(tmp_path / "absent.json")
+
+
+def test_secrets_quoted_elsewhere_are_scrubbed_too() -> None:
+    document = container_doc()
+    document["process"]["cmdline"] = "curl -H 'Authorization: ghp_x' http://db"
+    alert = AlertBuilder(REGISTRY, "h", "full").build(
+        document, rule="R", priority="NOTICE", tags=[],
+        output="proxy env (env=HTTP_PROXY=http://u:hunter2@p GITHUB_TOKEN=ghp_x)",
+    )  # fmt: skip
+    text = orjson.dumps(alert).decode()
+    assert "ghp_x" not in text and "hunter2" not in text
+    assert "(env=HTTP_PROXY=http://u:***@p GITHUB_TOKEN=***)" in alert["output"]
+    assert alert["output_fields"]["proc.cmdline"] == "curl -H 'Authorization: ***' http://db"
+    assert alert["input"]["process"]["cmdline"] == alert["output_fields"]["proc.cmdline"]
+    # Short values ("1", "yes") are masked in proc.env but not hunted through the text.
+    assert secret_values({"process": {"env": ["DEBUG_TOKEN=1"]}}) == frozenset()

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from bpfopa.output import AlertBuilder, DeadLetterFile, FieldRegistry, WebhookSink, sink_books
+from bpfopa.policy import Rejection
 from tests.unit.test_sinks import doc, free_port, wait_for
 
 BUILDER = AlertBuilder(FieldRegistry.load(), "host1")
@@ -271,3 +272,21 @@ async def test_spool_files_are_private(tmp_path: Path) -> None:
     assert entry.stat().st_mode & 0o777 == 0o600
     assert spool.stat().st_mode & 0o777 == 0o700
     assert spool.parent.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("mode", ["summary", "full"])
+def test_rejected_documents_keep_no_secret(tmp_path: Path, mode: str) -> None:
+    document = doc()
+    document["process"]["env"] = ["HOME=/root", "AWS_SECRET_ACCESS_KEY=s3cr3t"]
+    letters = DeadLetterFile(tmp_path / "dead.jsonl", document=mode)
+    letters.write(Rejection(document, "eval_conflict_error", 500))
+    letters.close()
+    [record] = dead_letters(tmp_path / "dead.jsonl")
+    assert b"s3cr3t" not in (tmp_path / "dead.jsonl").read_bytes()
+    kept = record["document"]
+    if mode == "summary":  # what `bpfopa run` keeps by default: what an alert would show
+        assert set(kept) == {"output_fields", "process"}
+        assert kept["output_fields"]["fd.name"] == "/etc/shadow" and kept["process"]["pid"] == 42
+    else:
+        assert kept["process"]["env"] == ["HOME=/root", "AWS_SECRET_ACCESS_KEY=***"]
+    assert document["process"]["env"][1].endswith("s3cr3t")  # the caller's copy is untouched
