@@ -124,6 +124,30 @@ class CompiledFilter:
             return True
         return bool(intent & WRITTEN) and (flags & 3) in spec.write_modes
 
+    def keeps_document(self, doc: Any) -> bool:
+        """:meth:`keeps` for the record a document was decoded from: the path argument as the
+        program passed it (``params.filename``/``pathname``, else ``event.path``) and the
+        flags (``params.flags``, ``params.how.flags``; 0 when absent). A document whose path
+        is not a string is kept (the kernel judges only bytes it read)."""
+        try:
+            event = doc["event"]
+            name = event["name"]
+            params = event.get("params") or {}
+        except (TypeError, KeyError, AttributeError):
+            return True
+        if not isinstance(name, str) or name not in self.specs or not isinstance(params, Mapping):
+            return True
+        raw = params.get("filename", params.get("pathname", event.get("path")))
+        if not isinstance(raw, str):
+            return True
+        flags = params.get("flags")
+        if not isinstance(flags, int):
+            how = params.get("how")
+            flags = how.get("flags") if isinstance(how, Mapping) else 0
+        if not isinstance(flags, int) or isinstance(flags, bool):
+            return True
+        return self.keeps(name, raw.encode("utf-8", "surrogateescape"), flags)
+
     def _longest_prefix(self, path: bytes) -> int:
         key = path[:PREFIX_LIMIT]
         for end in range(len(key), 0, -1):
