@@ -126,7 +126,7 @@ class CompiledFilter:
 
     def keeps_document(self, doc: Any) -> bool:
         """:meth:`keeps` for the record a document was decoded from: the path argument as the
-        program passed it (``params.filename``/``pathname``, else ``event.path``) and the
+        program passed it (``params.filename``, else ``event.path``) and the
         flags (``params.flags``, ``params.how.flags``; 0 when absent). A document whose path
         is not a string is kept (the kernel judges only bytes it read)."""
         try:
@@ -137,16 +137,20 @@ class CompiledFilter:
             return True
         if not isinstance(name, str) or name not in self.specs or not isinstance(params, Mapping):
             return True
-        raw = params.get("filename", params.get("pathname", event.get("path")))
-        if not isinstance(raw, str):
-            return True
+        raws = [params[k] for k in ("filename", "pathname") if k in params] or [event.get("path")]
         flags = params.get("flags")
         if not isinstance(flags, int):
             how = params.get("how")
             flags = how.get("flags") if isinstance(how, Mapping) else 0
         if not isinstance(flags, int) or isinstance(flags, bool):
             return True
-        return self.keeps(name, raw.encode("utf-8", "surrogateescape"), flags)
+        # The capture names an open's one path argument "filename"; a document that names
+        # more is kept when any of them would be.
+        return any(
+            not isinstance(raw, str)
+            or self.keeps(name, raw.encode("utf-8", "surrogateescape"), flags)
+            for raw in raws
+        )
 
     def _longest_prefix(self, path: bytes) -> int:
         key = path[:PREFIX_LIMIT]
