@@ -157,9 +157,7 @@ def test_probes_agree_with_the_model(
     docs = _opens_of(child_capture, mark, child.pid, len(expected))
     time.sleep(0.5)  # anything the model did not expect would arrive meanwhile
     docs = _opens_of(child_capture, mark, child.pid, len(expected))
-    seen = sorted(
-        (d["event"]["name"], d["event"]["params"]["filename"], _flags(d)) for d in docs
-    )
+    seen = sorted((d["event"]["name"], d["event"]["params"]["filename"], _flags(d)) for d in docs)
     assert seen == sorted(expected)
     after = _filtered(child_capture)
     for name in OPENS:

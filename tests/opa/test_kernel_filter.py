@@ -22,7 +22,7 @@ from benchmarks.policy_input import generate
 from bpfopa.capture._kfilter import CompiledFilter, KernelFilter, compile_filter, open_pass_flags
 from bpfopa.policy import derive_plan
 from tests.conftest import OpaServer
-from tests.opa.test_prefilter import _data, _lists_corpus, _open, _openat2, _opa_positions
+from tests.opa.test_prefilter import _data, _lists_corpus, _opa_positions, _open, _openat2
 from tests.opa.test_projection import _rule_test_documents
 
 Doc = dict[str, Any]
