@@ -11,6 +11,7 @@ access mode).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,19 @@ import orjson
 import pytest
 
 from benchmarks.policy_input import generate
+from bpfopa._paths import POLICIES_DIR
 from bpfopa.capture._kfilter import CompiledFilter, KernelFilter, compile_filter, open_pass_flags
-from bpfopa.policy import derive_plan
+from bpfopa.pipeline._kernel_filter import KernelFilterControl
+from bpfopa.policy import ManagedOpa, OpaClient, OpaClientConfig, derive_plan
 from tests.conftest import OpaServer
-from tests.opa.test_prefilter import _data, _lists_corpus, _opa_positions, _open, _openat2
+from tests.opa.test_prefilter import (
+    _CUSTOM_RULE,
+    _data,
+    _lists_corpus,
+    _opa_positions,
+    _open,
+    _openat2,
+)
 from tests.opa.test_projection import _rule_test_documents
 
 Doc = dict[str, Any]
@@ -137,3 +147,52 @@ async def test_the_filter_follows_the_policies(opa_server: OpaServer) -> None:
         unscoped_rules=[],
     ).compiled
     assert not before.keeps("openat", b"/opt/secrets/key", 0)
+
+
+class _Probes:
+    """Stands in for the live source's probes: records what would be loaded."""
+
+    open_pass_flags = 0o200000  # O_DIRECTORY
+
+    def __init__(self) -> None:
+        self.loaded: list[CompiledFilter | None] = []
+
+    def set_kernel_filter(self, compiled: CompiledFilter | None) -> None:
+        self.loaded.append(compiled)
+
+
+async def test_a_rule_reading_every_open_turns_its_syscall_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The custom rule reads input.events itself, for openat: openat is not filtered (and the
+    log says which rule and why), the other opens still are."""
+    caplog.set_level(logging.INFO)
+    (tmp_path / "custom.rego").write_text(_CUSTOM_RULE)
+    plan = derive_plan([POLICIES_DIR, tmp_path])
+    assert plan.unscoped_rules == ["bpfopa.rules.custom_app_db"]
+    probes = _Probes()
+    control = KernelFilterControl("on")
+    async with (
+        ManagedOpa(extra_policies=[tmp_path]) as opa,
+        OpaClient(OpaClientConfig(url=opa.url)) as client,
+    ):
+        await control.reload(client, probes, plan.unscoped_rules)
+        await control.reload(client, probes, plan.unscoped_rules)  # unchanged: not reloaded
+        assert len(probes.loaded) == 1 and probes.loaded[0] is not None
+        assert set(probes.loaded[0].specs) == {"open", "openat2"}
+        assert not probes.loaded[0].keeps("open", b"/etc/hosts", 0)
+        summary = control.summary()
+        assert summary["enabled"] and summary["filtered_syscalls"] == ["open", "openat2"]
+        assert "custom_app_db" in summary["unfiltered"]["openat"]
+        lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert lines == [
+            "kernel filter off for openat: rule custom_app_db reads documents outside "
+            "lib/events.by_syscall, so it may flag any of them"
+        ]
+        # Without the policy files nothing proves the premise: nothing is filtered.
+        await control.reload(client, probes, None)
+        assert probes.loaded[-1] is None and not control.summary()["enabled"]
+        off = KernelFilterControl("off")
+        await off.reload(client, probes, [])
+        assert probes.loaded[-1] is None
+        assert off.summary()["off_reason"] == "--kernel-filter off"
