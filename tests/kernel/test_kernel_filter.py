@@ -194,3 +194,63 @@ def test_filtered_opens_are_counted(
     assert len(docs) == n
     assert _filtered(child_capture) == before
     assert child_capture.source.counters()["records"] - records_before >= n
+
+
+# Actions of the live rule tests (tests/kernel/test_rules_live.py) that the open rules flag,
+# and ordinary ones; {tmp} is a scratch directory, {depth} climbs from it to /.
+_ACTIONS = [
+    "cat /etc/shadow > /dev/null",
+    "cat /etc/hostname /etc/hosts > /dev/null",
+    "echo x > {tmp}/.hidden",
+    ": > /var/log/bpfopa-kf-{name}.log; rm -f /var/log/bpfopa-kf-{name}.log",
+    "touch /dev/bpfopa-kf-{name}; rm -f /dev/bpfopa-kf-{name}",
+    "ls -R /usr/lib/python3 > /dev/null 2>&1",
+    "find /etc -maxdepth 2 -name '*.conf' > /dev/null 2>&1",
+    "python3 -c 'import json, email'",
+]
+
+
+def _alerts(url: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{url}/v1/data/bpfopa/main/alerts",
+        data=json.dumps({"input": {"events": docs}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        return list(json.load(resp).get("result") or [])
+
+
+def test_real_traces_dropped_documents_raise_no_alert(
+    capture: CaptureHarness,
+    compiled: CompiledFilter,
+    opa_server: OpaServer,
+    tmp_path: Any,
+) -> None:
+    """Real documents, captured with the filter off while rule-triggering and ordinary actions
+    run (and whatever else the host does meanwhile): the ones the filter would drop raise no
+    alert, and the alerts the actions raise all come from documents it keeps."""
+    mark = capture.mark()
+    depth = "../" * len(tmp_path.parts)
+    for action in _ACTIONS:
+        command = action.format(tmp=tmp_path, depth=depth, name=os.getpid())
+        subprocess.run(["/bin/sh", "-c", command], check=False, timeout=60)
+    # Not below a shell: directory_traversal_monitored_file_read spares shells' children.
+    subprocess.run(["cat", f"{depth}etc/hostname"], cwd=tmp_path, check=True, capture_output=True)
+    docs = capture.wait_for(lambda d: d["event"].get("path") == "/etc/shadow", since=mark)
+    time.sleep(1)
+    docs = capture.wait_for(lambda d: d["event"]["name"] in OPENS, since=mark, timeout=0)
+    dropped = [d for d in docs if not compiled.keeps_document(d)]
+    kept = [d for d in docs if compiled.keeps_document(d)]
+    assert len(dropped) > 100 and len(kept) > 5, (len(dropped), len(kept))
+    for start in range(0, len(dropped), 1000):
+        alerts = _alerts(opa_server.url, dropped[start : start + 1000])
+        assert not alerts, alerts[:3]
+    rules = {a["id"] for a in _alerts(opa_server.url, kept)}
+    expected = {
+        "read_sensitive_file_untrusted",
+        "create_hidden_files_or_directories",
+        "clear_log_activities",
+        "create_files_below_dev",
+        "directory_traversal_monitored_file_read",
+    }
+    assert expected <= rules, rules
