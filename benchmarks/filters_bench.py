@@ -60,10 +60,10 @@ int main(int argc, char **argv)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (done < total) {
-		long due;
+		long due, ms;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		due = ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 + 1)
-		      * per_ms;
+		ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		due = (ms + 1) * per_ms;
 		if (done >= due) {
 			usleep(200);
 			continue;

@@ -220,8 +220,19 @@ def _alerts(url: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return list(json.load(resp).get("result") or [])
 
 
+@pytest.fixture
+def open_capture(capture_session: CaptureHarness) -> Iterator[CaptureHarness]:
+    """The session capture with the opens selected (no kernel filter), for one test."""
+    capture_session.reset()
+    capture_session.source.select_syscalls(OPENS)
+    try:
+        yield capture_session
+    finally:
+        capture_session.source.select_syscalls(())
+
+
 def test_real_traces_dropped_documents_raise_no_alert(
-    capture: CaptureHarness,
+    open_capture: CaptureHarness,
     compiled: CompiledFilter,
     opa_server: OpaServer,
     tmp_path: Any,
@@ -229,14 +240,18 @@ def test_real_traces_dropped_documents_raise_no_alert(
     """Real documents, captured with the filter off while rule-triggering and ordinary actions
     run (and whatever else the host does meanwhile): the ones the filter would drop raise no
     alert, and the alerts the actions raise all come from documents it keeps."""
+    capture = open_capture
     mark = capture.mark()
     depth = "../" * len(tmp_path.parts)
     for action in _ACTIONS:
         command = action.format(tmp=tmp_path, depth=depth, name=os.getpid())
         subprocess.run(["/bin/sh", "-c", command], check=False, timeout=60)
     # Not below a shell: directory_traversal_monitored_file_read spares shells' children.
-    subprocess.run(["cat", f"{depth}etc/hostname"], cwd=tmp_path, check=True, capture_output=True)
-    docs = capture.wait_for(lambda d: d["event"].get("path") == "/etc/shadow", since=mark)
+    traversal = f"{depth}etc/hostname"
+    subprocess.run(["cat", traversal], cwd=tmp_path, check=True, capture_output=True)
+    capture.wait_for(
+        lambda d: d["event"]["params"].get("filename") == traversal, since=mark, timeout=60
+    )
     time.sleep(1)
     docs = capture.wait_for(lambda d: d["event"]["name"] in OPENS, since=mark, timeout=0)
     dropped = [d for d in docs if not compiled.keeps_document(d)]
@@ -246,6 +261,8 @@ def test_real_traces_dropped_documents_raise_no_alert(
         alerts = _alerts(opa_server.url, dropped[start : start + 1000])
         assert not alerts, alerts[:3]
     rules = {a["id"] for a in _alerts(opa_server.url, kept)}
+    traversals = [d for d in kept if d["event"]["params"].get("filename") == traversal]
+    assert traversals, "the traversal open was not captured"
     expected = {
         "read_sensitive_file_untrusted",
         "create_hidden_files_or_directories",
