@@ -29,6 +29,7 @@ import os
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -123,13 +124,25 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) 
 def run_once(
     config: str, workload: Path, rate: int, seconds: int, dotfile: Path, port: int
 ) -> dict[str, Any]:
+    # Only the opens (and what process state needs): a shared machine's other syscalls would
+    # make the figures measure the neighbours.
     proc = subprocess.Popen(
-        [str(BPFOPA), "run", "--quiet", "--metrics-addr", f"127.0.0.1:{port}", *CONFIGS[config]],
+        [
+            str(BPFOPA),
+            "run",
+            "--quiet",
+            "--metrics-addr",
+            f"127.0.0.1:{port}",
+            "--syscalls",
+            "open,openat,openat2",
+            *CONFIGS[config],
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
         _wait_ready(port, proc)
+        print(f"  {config}: ready", file=sys.stderr, flush=True)
         time.sleep(2)  # the /proc seed and the first policy refresh settle
         pids = [proc.pid, *_children(proc.pid)]
         before = {pid: _cpu_seconds(pid) for pid in pids}
@@ -138,6 +151,7 @@ def run_once(
             ["taskset", "-c", "1", str(workload), str(rate), str(seconds), str(dotfile)],
             check=True,
         )
+        print(f"  {config}: workload done", file=sys.stderr, flush=True)
         time.sleep(1)  # what is queued drains
         elapsed = time.monotonic() - started
         cpu = {pid: _cpu_seconds(pid) - before[pid] for pid in pids}
