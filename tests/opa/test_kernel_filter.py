@@ -183,7 +183,7 @@ async def test_a_rule_reading_every_open_turns_its_syscall_off(
         assert not probes.loaded[0].keeps("open", b"/etc/hosts", 0)
         summary = control.summary()
         assert summary["enabled"] and summary["filtered_syscalls"] == ["open", "openat2"]
-        assert "custom_app_db" in summary["unfiltered"]["openat"]
+        assert "custom_app_db" in summary["turned_off"]["openat"]
         lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert lines == [
             "kernel filter off for openat: rule custom_app_db reads documents outside "

@@ -170,6 +170,7 @@ def test_what_the_probes_cannot_express_is_not_filtered(
 
 def test_a_path_filter_for_another_syscall_is_refused() -> None:
     result = compile_filter({"execve": _document()["openat"]}, pass_flags=0, unscoped_rules=[])
+    assert "execve" not in compile_filter(_document(), pass_flags=0, unscoped_rules=[]).off
     assert result.filtered == frozenset()
     assert "not an open syscall" in result.off["execve"]
 
