@@ -14,7 +14,8 @@ them), 4 relative and 4 O_DIRECTORY opens of ordinary paths (the kernel keeps wh
 judge; the Python prefilter drops them) and 2 reads of a dot file (they reach OPA).
 
 Reported per configuration, median over rounds: the CPU time (user + system) of bpfopa and of
-its OPA over the workload's window, per second; records decoded, filtered in the kernel,
+its OPA from the workload's start until bpfopa has handled what it queued, per second of
+workload; records decoded, filtered in the kernel,
 judged by the Python prefilter and sent to OPA; and every loss counter (all must be 0).
 
     sudo .venv/bin/python benchmarks/filters_bench.py [--rate 20000] [--seconds 10] \
@@ -121,6 +122,29 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) 
     raise RuntimeError("bpfopa run not ready")
 
 
+def _handled(port: int) -> float:
+    """Events the policy stage and the prefilter have dealt with, and records decoded."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(("bpfopa_stage_events_received_total", "bpfopa_source_counter_total")):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def _wait_drained(port: int, quiet_s: float = 1.5, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    last, since = _handled(port), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = _handled(port)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+
+
 def run_once(
     config: str, workload: Path, rate: int, seconds: int, dotfile: Path, port: int
 ) -> dict[str, Any]:
@@ -146,15 +170,14 @@ def run_once(
         time.sleep(2)  # the /proc seed and the first policy refresh settle
         pids = [proc.pid, *_children(proc.pid)]
         before = {pid: _cpu_seconds(pid) for pid in pids}
-        started = time.monotonic()
         subprocess.run(
             ["taskset", "-c", "1", str(workload), str(rate), str(seconds), str(dotfile)],
             check=True,
         )
         print(f"  {config}: workload done", file=sys.stderr, flush=True)
-        time.sleep(1)  # what is queued drains
-        elapsed = time.monotonic() - started
+        _wait_drained(port)  # the window ends when what the workload queued is handled
         cpu = {pid: _cpu_seconds(pid) - before[pid] for pid in pids}
+        elapsed = float(seconds)
     finally:
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=120)
