@@ -124,6 +124,34 @@ class CompiledFilter:
             return True
         return bool(intent & WRITTEN) and (flags & 3) in spec.write_modes
 
+    def keeps_document(self, doc: Any) -> bool:
+        """:meth:`keeps` for the record a document was decoded from: the path argument as the
+        program passed it (``params.filename``, else ``event.path``) and the
+        flags (``params.flags``, ``params.how.flags``; 0 when absent). A document whose path
+        is not a string is kept (the kernel judges only bytes it read)."""
+        try:
+            event = doc["event"]
+            name = event["name"]
+            params = event.get("params") or {}
+        except (TypeError, KeyError, AttributeError):
+            return True
+        if not isinstance(name, str) or name not in self.specs or not isinstance(params, Mapping):
+            return True
+        raws = [params[k] for k in ("filename", "pathname") if k in params] or [event.get("path")]
+        flags = params.get("flags")
+        if not isinstance(flags, int):
+            how = params.get("how")
+            flags = how.get("flags") if isinstance(how, Mapping) else 0
+        if not isinstance(flags, int) or isinstance(flags, bool):
+            return True
+        # The capture names an open's one path argument "filename"; a document that names
+        # more is kept when any of them would be.
+        return any(
+            not isinstance(raw, str)
+            or self.keeps(name, raw.encode("utf-8", "surrogateescape"), flags)
+            for raw in raws
+        )
+
     def _longest_prefix(self, path: bytes) -> int:
         key = path[:PREFIX_LIMIT]
         for end in range(len(key), 0, -1):
@@ -138,7 +166,8 @@ class KernelFilter:
     """What the probes filter, and why the syscalls that are not filtered are not."""
 
     compiled: CompiledFilter
-    #: syscall name -> why every record of it is written (for the log and the run summary).
+    #: syscall name -> why the path filter the policies give for it is not loaded (for the log
+    #: and the run summary); syscalls the policies give no filter for are not listed.
     off: dict[str, str]
 
     @property
@@ -226,8 +255,7 @@ def compile_filter(
             raise PolicyEngineError(f"kernel filter for {name} is not an object")
         rules = [str(r) for r in spec.get("rules", []) if isinstance(r, str)]
         if spec.get("filter") != "path":
-            off[name] = str(spec.get("reason", "no filter"))
-            continue
+            continue  # never filtered (the policies say why): nothing was turned off
         unscoped = rules if unscoped_rules is None else sorted(set(rules) & set(unscoped_rules))
         if unscoped_rules is None:
             off[name] = "cannot check that every rule reads documents through lib/events.by_syscall"

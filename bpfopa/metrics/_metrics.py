@@ -62,15 +62,29 @@ class _PipelineCollector(Collector):
             labels=["counter"],
         )
         lost = CounterMetricFamily("bpfopa_kernel_lost_samples", "Samples the kernel buffer lost")
+        filtered = CounterMetricFamily(
+            "bpfopa_kernel_filtered_records",
+            "Records the kernel filter skipped (no rule can flag them), by syscall",
+            labels=["syscall"],
+        )
         kernel_lost = 0
         for key, value in snap["source"].items():
             if key == "process_table_size":
+                continue
+            if key.startswith("kernel_filtered."):
+                filtered.add_metric([key.removeprefix("kernel_filtered.")], value)
                 continue
             source.add_metric([key], value)
             if key == "kernel_lost":
                 kernel_lost = value
         lost.add_metric([], kernel_lost)
-        yield from (source, lost)
+        yield from (source, lost, filtered)
+        if "kernel_filter" in snap:
+            kernel_filter = GaugeMetricFamily(
+                "bpfopa_kernel_filter_enabled", "1 while the probes filter records in the kernel"
+            )
+            kernel_filter.add_metric([], 1.0 if snap["kernel_filter"]["enabled"] else 0.0)
+            yield kernel_filter
 
         dedup = snap["dedup"]
         ratio = GaugeMetricFamily(

@@ -96,5 +96,5 @@ class KernelFilterControl:
             "enabled": self.off_reason is None,
             "off_reason": self.off_reason,
             "filtered_syscalls": sorted(current.filtered) if current else [],
-            "unfiltered": dict(current.off) if current else {},
+            "turned_off": dict(current.off) if current else {},
         }

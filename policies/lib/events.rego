@@ -104,13 +104,8 @@ _path_regex(literals) := concat("|", [part |
 	part := sprintf(template, [concat("|", sort([_quote(s) | some s in literals[kind]]))])
 ])
 
-_quote(literal) := strings.replace_n(
-	{
-		"\\": `\\`, ".": `\.`, "+": `\+`, "*": `\*`, "?": `\?`, "(": `\(`, ")": `\)`,
-		"[": `\[`, "]": `\]`, "{": `\{`, "}": `\}`, "|": `\|`, "^": `\^`, "$": `\$`,
-	},
-	literal,
-)
+# The literal with RE2's metacharacters escaped.
+_quote(literal) := regex.replace(literal, `[\\.+*?()|\[\]{}^$]`, `\$0`)
 
 _open_candidates(all) := union({
 	{i | some i in all; regex.match(open_any_mode_paths, input.events[i].event.path)},

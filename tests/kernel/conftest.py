@@ -38,10 +38,10 @@ def overlay_mount(base: Path) -> Iterator[tuple[Path, Path]]:
 class CaptureHarness:
     """A LiveSource running on its own event loop thread, collecting every document."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Any = None) -> None:
         from bpfopa.capture import LiveSource
 
-        self.source = LiveSource()
+        self.source = LiveSource() if source is None else source
         self._docs: list[Doc] = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
