@@ -90,7 +90,8 @@ class ProcessTable:
         self._clock = clock
         self._cgroups = cgroups
         self._max = max_processes
-        self._grace_ns = int(exit_grace_s * 1e9)
+        #: How long an exited execution stays (tunable while running).
+        self.grace_ns = int(exit_grace_s * 1e9)
         self._proc_root = proc_root
         self._now_ns = now_ns  # the kernel's clock (bpf_ktime_get_ns is CLOCK_MONOTONIC)
         self._boot_wall_ns = time.time_ns() - time.clock_gettime_ns(time.CLOCK_BOOTTIME)
@@ -280,7 +281,7 @@ class ProcessTable:
 
     def _retire(self, proc: Process, ts: int) -> None:
         proc.exited = True
-        self._exited.append((ts + self._grace_ns, proc.exec_id))
+        self._exited.append((ts + self.grace_ns, proc.exec_id))
 
     def expire(self) -> None:
         """Forget executions whose exit grace period has passed."""
