@@ -34,11 +34,10 @@ from bpfopa.decode import (
     umount_flag_names,
 )
 from bpfopa.decode import decode_field as _decode_field
+from bpfopa.enrich._fds import OPENS, fd_info, fd_name, update_state
 from bpfopa.enrich._pending import PendingSet
 from bpfopa.schema import ArgKind, Decode, Syscall, by_number
 from bpfopa.state import Clock, ExecInfo, FdInfo, Process, ProcessTable
-from bpfopa.state._proc import fd_target
-from bpfopa.state._sockets import socket_from_proc
 from bpfopa.wire import (
     EXEC_BODY,
     EXIT_BODY,
@@ -87,29 +86,9 @@ _FLAGS32 = {
 }
 _O_CREAT = 0o100
 _O_TMPFILE = 0o20000000
-_SOCKET_FD_TYPES = {
-    "AF_INET": "ipv4",
-    "AF_INET6": "ipv6",
-    "AF_UNIX": "unix",
-    "AF_NETLINK": "netlink",
-    "AF_PACKET": "packet",
-}
 # Paths that name something other than a file relative to cwd (the target a symlink holds).
 _LINK_TARGETS = {("symlink", "oldname"), ("symlinkat", "oldname")}
-_OPENS = {"open", "openat", "openat2", "creat"}
-_DUPS = {"dup", "dup2", "dup3"}
-_INET = {"ipv4", "ipv6"}
 _UNKNOWN_FD = FdInfo("unknown")
-_PROTOS = {"SOCK_STREAM": "tcp", "SOCK_DGRAM": "udp", "SOCK_RAW": "raw"}
-# Syscalls naming the peer of an fd, and the param holding its address.
-_PEER_PARAMS = {
-    "connect": "uservaddr",
-    "sendto": "addr",
-    "sendmsg": "msg",
-    "recvfrom": "addr",
-    "recvmsg": "msg",
-}
-_ACCEPTS = {"accept", "accept4"}
 
 
 def _upper_layer(flags: ExeFlags) -> bool | None:
@@ -298,7 +277,7 @@ class DocumentBuilder:
         if before is not None:
             event["before"] = before
         self._params(event, syscall, args, items, proc, raw)
-        self._update_state(event, syscall, proc)
+        update_state(self._table, event, syscall, proc)
         doc: Doc = {"event": event, "process": table.process_doc(proc, tid)}
         for key, value in proc.raw.items():
             raw[f"process.{key.replace('argv.', 'args.')}"] = value
@@ -334,7 +313,7 @@ class DocumentBuilder:
                     value &= 0xFFFFFFFF
                 params[name] = value
                 if dec == Decode.DIRFD:
-                    base_dir = proc.cwd if value == -100 else self._fd_name(proc, value)
+                    base_dir = proc.cwd if value == -100 else fd_name(proc, value)
                 elif dec == Decode.FD and fd_num is None:
                     fd_num = value
                 elif dec == Decode.MODE:
@@ -385,7 +364,7 @@ class DocumentBuilder:
         if flags is not None:
             event["flags"] = flags
         if mode is not None and (
-            syscall.name not in _OPENS
+            syscall.name not in OPENS
             or syscall.name == "creat"
             or (params.get("flags", 0) & (_O_CREAT | _O_TMPFILE))
             or syscall.name == "openat2"
@@ -396,7 +375,7 @@ class DocumentBuilder:
             event["path"] = primary or next(iter(paths.values()))
             event["paths"] = paths
         if fd_num is not None:
-            fd = self._fd_info(proc, fd_num)
+            fd = fd_info(proc, fd_num)
             event["fd"] = (fd or _UNKNOWN_FD).doc(fd_num)
         event["truncated"] = truncated
         for key in [k for k in raw if k.startswith("event.params.")]:
@@ -420,74 +399,6 @@ class DocumentBuilder:
             paths["filename"] = proc.exe
         else:
             params.pop("argv", None)
-
-    def _fd_name(self, proc: Process, fd: int) -> str | None:
-        info = self._fd_info(proc, fd)
-        return info.name if info is not None and info.type == "file" else None
-
-    def _fd_info(self, proc: Process, fd: int) -> FdInfo | None:
-        info = proc.fds.get(fd)
-        if info is not None:
-            return info
-        target = fd_target(proc.pid, fd)
-        if target is None:
-            return None
-        text = target.decode("utf-8", "replace")
-        if text.startswith("socket:["):
-            # Created before the capture started: ask the process's network namespace.
-            found = socket_from_proc(proc.pid, int(text[8:-1]))
-            if found is None:
-                return FdInfo("socket")
-            info = FdInfo(found[0], proto=found[1])
-            info.set_endpoints(found[2], found[3])
-            proc.fds[fd] = info
-            return info
-        if text.startswith("/memfd:"):
-            return FdInfo("memfd", text)
-        return FdInfo("file" if text.startswith("/") else "unknown", text)
-
-    def _update_state(self, event: Doc, syscall: Syscall, proc: Process) -> None:
-        ret = event["ret"]
-        if ret < 0:
-            return
-        name = syscall.name
-        params = event["params"]
-        if name in _OPENS:
-            proc.fds[ret] = FdInfo("file", event.get("path"))
-        elif name == "socket":
-            fd_type = _SOCKET_FD_TYPES.get(params.get("family_name") or "", "socket")
-            proto = _PROTOS.get(params.get("type_name") or "") if fd_type in _INET else None
-            proc.fds[ret] = FdInfo(fd_type, proto=proto)
-        elif name == "bind":
-            fd = proc.fds.get(params["fd"])
-            if fd is not None:
-                fd.set_endpoints(local=params.get("umyaddr"))
-        elif name in _PEER_PARAMS:
-            fd = proc.fds.get(params["fd"])
-            if fd is not None:
-                fd.set_endpoints(remote=params.get(_PEER_PARAMS[name]))
-        elif name in _ACCEPTS:
-            listening = proc.fds.get(params["fd"])
-            accepted = FdInfo(
-                listening.type if listening else "socket",
-                proto=listening.proto if listening else None,
-            )
-            accepted.set_endpoints(
-                listening.local if listening else None, params.get("upeer_sockaddr")
-            )
-            proc.fds[ret] = accepted
-        elif name in _DUPS:
-            old = proc.fds.get(params.get("fildes", params.get("oldfd", -1)))
-            if old is not None:
-                proc.fds[ret] = FdInfo(old.type, old.name, old.proto, old.local, old.remote)
-        elif name == "memfd_create":
-            proc.fds[ret] = FdInfo("memfd", f"memfd:{params.get('uname')}")
-        elif name == "chdir":
-            self._table.set_cwd(proc, event.get("path"))
-        elif name == "fchdir":
-            self._table.set_cwd(proc, self._fd_name(proc, params["fd"]))
-        if len(proc.fds) > 4096:
-            proc.fds.clear()
 
 
 def _exe_path(item: tuple[int, bytes] | None) -> bytes | None:
