@@ -67,3 +67,25 @@ def test_full_queue_drops_syscalls_never_lifecycle_records() -> None:
     assert counters["queue_dropped"] == 2
     assert counters["lifecycle_records"] == 2
     assert counters["lifecycle_queue_dropped"] == 1
+
+
+def test_both_lanes_losses_reach_prometheus_and_the_summary() -> None:
+    from prometheus_client import generate_latest
+
+    from bpfopa.metrics import PipelineMetrics
+    from bpfopa.pipeline import Pipeline, PipelineConfig
+    from bpfopa.policy import OpaClient, OpaClientConfig
+
+    source = LiveSource()
+    source._counters["lifecycle_queue_dropped"] = 3
+    pipeline = Pipeline(
+        source, OpaClient(OpaClientConfig(url="http://127.0.0.1:9")), [], PipelineConfig()
+    )
+    metrics = PipelineMetrics()
+    metrics.bind(pipeline)
+    text = generate_latest(metrics.registry).decode()
+    for counter in ("kernel_lost", "queue_dropped", "lifecycle_kernel_lost"):
+        assert f'bpfopa_source_counter_total{{counter="{counter}"}} 0.0' in text
+    assert 'bpfopa_source_counter_total{counter="lifecycle_queue_dropped"} 3.0' in text
+    summary = pipeline.snapshot()["source"]
+    assert summary["lifecycle_queue_dropped"] == 3 and summary["lifecycle_kernel_lost"] == 0
