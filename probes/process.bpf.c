@@ -191,19 +191,20 @@ int trace_sched_process_exec(void *ctx)
 
 int trace_sched_process_exit(void *ctx)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u64 task;
+	u64 task = (u64)bpf_get_current_task_btf();
+	u64 signal = read_kernel_u64(task + OFF_TASK_SIGNAL);
 	u32 zero = 0;
 	struct record_buf *buf;
 	struct exit_event *e;
 
-	if ((u32)pid_tgid != pid_tgid >> 32)
-		return 0; /* a thread, not the process */
+	/* The process ends with its last thread, which need not be the leader: do_exit has
+	 * already counted this one out of signal->live (Tetragon tests the same). */
+	if (read_kernel_u32(signal + OFF_SIGNAL_LIVE) != 0)
+		return 0;
 	buf = record_scratch.lookup(&zero);
 	if (!buf)
 		return 0;
 	e = (struct exit_event *)buf->bytes;
-	task = (u64)bpf_get_current_task_btf();
 	fill_header(&e->h, OP_EXIT, task);
 	e->start_ns = read_kernel_u64(task + OFF_TASK_START_BOOTTIME);
 	e->h.size = sizeof(*e);

@@ -194,6 +194,7 @@ class TaskOffsets:
     mount_mnt_parent: int
     mount_mnt_mountpoint: int
     signal_tty: int
+    signal_live: int
     tty_index: int
     tty_driver: int
     tty_driver_major: int
@@ -242,6 +243,8 @@ class TaskOffsets:
             mount_mnt_parent=btf.offset("mount", "mnt_parent"),
             mount_mnt_mountpoint=btf.offset("mount", "mnt_mountpoint"),
             signal_tty=btf.offset("signal_struct", "tty"),
+            # Threads still running in the group: 0 in the exit tracepoint of the last one.
+            signal_live=btf.offset("signal_struct", "live.counter", "live"),
             tty_index=btf.offset("tty_struct", "index"),
             tty_driver=btf.offset("tty_struct", "driver"),
             tty_driver_major=btf.offset("tty_driver", "major"),

@@ -10,9 +10,10 @@ LRU: past ``max_processes`` the least recently used execution goes (counted).
 
 from __future__ import annotations
 
+import heapq
 import os
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -86,7 +87,7 @@ class ProcessTable:
     ) -> None:
         self._execs: OrderedDict[ExecId, Process] = OrderedDict()  # least recently used first
         self._by_pid: dict[int, Process] = {}  # the current execution of each pid
-        self._exited: deque[tuple[int, ExecId]] = deque()  # (deadline ns, exec id)
+        self._exited: list[tuple[int, ExecId]] = []  # heap of (deadline ns, exec id)
         self._clock = clock
         self._cgroups = cgroups
         self._max = max_processes
@@ -281,13 +282,13 @@ class ProcessTable:
 
     def _retire(self, proc: Process, ts: int) -> None:
         proc.exited = True
-        self._exited.append((ts + self.grace_ns, proc.exec_id))
+        heapq.heappush(self._exited, (ts + self.grace_ns, proc.exec_id))
 
     def expire(self) -> None:
         """Forget executions whose exit grace period has passed."""
         now = self._now_ns()
         while self._exited and self._exited[0][0] <= now:
-            _, exec_id = self._exited.popleft()
+            _, exec_id = heapq.heappop(self._exited)
             proc = self._execs.pop(exec_id, None)
             if proc is None:
                 continue

@@ -29,7 +29,7 @@ def lifecycle_bin(tmp_path_factory: pytest.TempPathFactory) -> str:
     require(gcc is not None, "a C compiler is needed for the lifecycle workload")
     assert gcc is not None
     out = tmp_path_factory.mktemp("workload") / "lifecycle"
-    subprocess.run([gcc, "-O2", "-Wall", "-o", str(out), str(WORKLOAD)], check=True)
+    subprocess.run([gcc, "-O2", "-Wall", "-pthread", "-o", str(out), str(WORKLOAD)], check=True)
     return os.path.realpath(out)
 
 
@@ -83,6 +83,25 @@ def test_pid_reuse_keeps_each_execution_apart(
     assert new_first["process"]["start_time"] == new_late["process"]["start_time"]
     assert "incomplete" not in new_late["process"]
     assert table.stats.pid_reuses >= 1
+
+
+def test_process_outlives_its_main_thread(
+    openat_capture: CaptureHarness, lifecycle_bin: str, tmp_path: Path
+) -> None:
+    """The leader thread exits first: the process is not retired until its last thread ends
+    (past the grace period, /proc of a zombie leader no longer names the executable)."""
+    table = openat_capture.source.table
+    grace, table.grace_ns = table.grace_ns, 200_000_000
+    try:
+        since = openat_capture.mark()
+        subprocess.run([lifecycle_bin, "threads", str(tmp_path)], check=True, timeout=30)
+        [doc] = marker_docs(openat_capture, f"{tmp_path}/thread-0", since)
+    finally:
+        table.grace_ns = grace
+    pid = int((tmp_path / "threads.log").read_text().split()[1])
+    assert doc["process"]["pid"] == pid and doc["process"]["tid"] != pid
+    assert doc["process"]["exe"] == lifecycle_bin
+    assert doc["process"]["args"] == ["threads", str(tmp_path)]
 
 
 @pytest.mark.parametrize("subreaper", [True, False], ids=["subreaper", "init"])

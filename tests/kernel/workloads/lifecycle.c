@@ -8,6 +8,8 @@
  *   flood PATH SECONDS  open+close PATH flat out
  *   reuse DIR           a child that exits, then a new child forced onto the same pid through
  *                       /proc/sys/kernel/ns_last_pid; logs "reuse OLD NEW TRIES"
+ *   threads DIR         the main thread exits first; another thread opens DIR/thread-0 after
+ *                       700 ms, then the process ends; logs "threads PID"
  *   orphan DIR REAPER   a grandchild orphaned by its parent's exit, with this process as a
  *                       subreaper (REAPER=1) or not; opens DIR/orphan-0 once orphaned; logs
  *                       "orphan PID PPID_AFTER OLD_PPID"
@@ -15,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +189,26 @@ static int orphan(const char *dir, int reaper)
 	return 0;
 }
 
+static void *late_thread(void *dir)
+{
+	usleep(700 * 1000);
+	touch(dir, "thread", 0);
+	return NULL;
+}
+
+static int threads(const char *dir)
+{
+	char logpath[4096];
+	pthread_t thread;
+	snprintf(logpath, sizeof(logpath), "%s/threads.log", dir);
+	FILE *log = fopen(logpath, "w");
+	fprintf(log, "threads %d\n", getpid());
+	fclose(log);
+	if (pthread_create(&thread, NULL, late_thread, (void *)dir) != 0)
+		return 2;
+	pthread_exit(NULL); /* the process lives on in the other thread */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "applet") == 0) {
@@ -202,6 +225,8 @@ int main(int argc, char **argv)
 		return storm(argv[2], atol(argv[3]));
 	if (argc >= 4 && strcmp(argv[1], "flood") == 0)
 		return flood(argv[2], atof(argv[3]));
+	if (argc >= 3 && strcmp(argv[1], "threads") == 0)
+		return threads(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "reuse") == 0)
 		return reuse(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "orphan") == 0)
