@@ -297,8 +297,9 @@ class ProcessTable:
                 del self._by_pid[proc.pid]
 
     def _same(self, proc: Process, start_ns: int) -> bool:
-        """Whether ``start_ns`` is ``proc``'s start: /proc knows it only to the clock tick."""
-        if proc.start_ns == start_ns:
+        """Whether ``start_ns`` is ``proc``'s start: /proc knows it only to the clock tick, a
+        process known from a record header alone not at all."""
+        if proc.start_ns == start_ns or (proc.incomplete and not proc.start_ns):
             return True
         return proc.from_proc and start_ns // self._tick_ns == proc.start_ns // self._tick_ns
 

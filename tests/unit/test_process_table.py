@@ -185,6 +185,20 @@ def test_unknown_process_waits_then_goes_out_from_the_header(tmp_path: Path) -> 
     assert builder.pending.stats.expired == 1 and len(builder.pending) == 0
 
 
+def test_exec_completes_a_process_known_from_its_header(tmp_path: Path) -> None:
+    clock = FakeClock()
+    table, builder = make(tmp_path, clock)
+    builder.build([openat(556, 1, b"ghost", b"/a")])
+    clock.ns += 60 * MS
+    [partial] = builder.build([])
+    assert partial["process"]["incomplete"] is True
+    [doc] = builder.build(
+        [exec_(556, 1, b"/bin/real", [b"real"], b"real"), openat(556, 1, b"real", b"/b")]
+    )
+    assert doc["process"]["exe"] == "/bin/real" and "incomplete" not in doc["process"]
+    assert table.stats.pid_reuses == 0 and len(table) == 2  # init and this one
+
+
 def test_parked_record_is_resolved_by_the_lifecycle_record(tmp_path: Path) -> None:
     """A record ahead of the fork that introduces its process waits for it, and later records
     of that process queue behind it, in order."""
