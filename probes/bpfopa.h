@@ -74,6 +74,7 @@ struct syscall_event {
 struct exec_event {
 	struct event_header h;
 	u64 cap_effective;
+	u64 start_ns;         /* task start_boottime: with the pid, the execution's id */
 	u32 loginuid;
 	u32 tty_major;
 	u32 tty_minor;        /* driver minor_start + index */
@@ -81,13 +82,20 @@ struct exec_event {
 	u32 env_size;
 	u32 exe_flags;        /* EXE_*: where the executable lives */
 	char exe_name[32];    /* the executable's dentry name: "memfd:x" for fileless execution */
-	/* then items: 0 filename, 1 argv (NUL-separated), 2 env (NUL-separated) */
+	/* then items: 0 filename, 1 argv (NUL-separated), 2 env (NUL-separated),
+	 * 3 the executable's path as components, leaf first (NUL-separated) */
 };
 
 struct fork_event {
 	struct event_header h; /* the parent */
 	u32 child_pid;
 	u32 child_ppid;
+	u64 child_start_ns;   /* the child's start_boottime */
+};
+
+struct exit_event {
+	struct event_header h;
+	u64 start_ns;         /* start_boottime of the process that exits */
 };
 
 /* One captured argument, followed by len bytes (strings without their NUL). */

@@ -168,6 +168,7 @@ class TaskOffsets:
     task_mm: int
     task_signal: int
     task_comm: int
+    task_start_boottime: int
     cred_uid: int
     cred_gid: int
     cred_euid: int
@@ -178,6 +179,7 @@ class TaskOffsets:
     mm_env_end: int
     mm_exe_file: int
     file_dentry: int
+    file_mnt: int
     file_inode: int
     inode_sb: int
     super_block_magic: int
@@ -186,7 +188,13 @@ class TaskOffsets:
     ovl_inode_vfs_inode: int
     ovl_inode_upperdentry: int
     dentry_name: int
+    dentry_parent: int
+    vfsmount_mnt_root: int
+    mount_mnt: int
+    mount_mnt_parent: int
+    mount_mnt_mountpoint: int
     signal_tty: int
+    signal_live: int
     tty_index: int
     tty_driver: int
     tty_driver_major: int
@@ -210,6 +218,8 @@ class TaskOffsets:
             task_mm=btf.offset("task_struct", "mm"),
             task_signal=btf.offset("task_struct", "signal"),
             task_comm=btf.offset("task_struct", "comm"),
+            # Renamed in 5.5; /proc/PID/stat's starttime is this value in clock ticks.
+            task_start_boottime=btf.offset("task_struct", "start_boottime", "real_start_time"),
             cred_uid=btf.offset("cred", "uid.val", "uid"),
             cred_gid=btf.offset("cred", "gid.val", "gid"),
             cred_euid=btf.offset("cred", "euid.val", "euid"),
@@ -220,12 +230,21 @@ class TaskOffsets:
             mm_env_end=btf.offset("mm_struct", "env_end"),
             mm_exe_file=btf.offset("mm_struct", "exe_file"),
             file_dentry=btf.offset("file", "f_path.dentry"),
+            file_mnt=btf.offset("file", "f_path.mnt"),
             file_inode=btf.offset("file", "f_inode"),
             inode_sb=btf.offset("inode", "i_sb"),
             super_block_magic=btf.offset("super_block", "s_magic"),
             **_overlay_offsets(btf),
             dentry_name=btf.offset("dentry", "d_name.name"),
+            # The exec probe walks the executable's path up to its namespace's root.
+            dentry_parent=btf.offset("dentry", "d_parent"),
+            vfsmount_mnt_root=btf.offset("vfsmount", "mnt_root"),
+            mount_mnt=btf.offset("mount", "mnt"),
+            mount_mnt_parent=btf.offset("mount", "mnt_parent"),
+            mount_mnt_mountpoint=btf.offset("mount", "mnt_mountpoint"),
             signal_tty=btf.offset("signal_struct", "tty"),
+            # Threads still running in the group: 0 in the exit tracepoint of the last one.
+            signal_live=btf.offset("signal_struct", "live.counter", "live"),
             tty_index=btf.offset("tty_struct", "index"),
             tty_driver=btf.offset("tty_struct", "driver"),
             tty_driver_major=btf.offset("tty_driver", "major"),

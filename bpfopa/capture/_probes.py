@@ -53,6 +53,8 @@ class ProbeConfig:
     # 16 MiB: ~80k typical records, 200 ms of an openat loop flat out, so a reader held up by
     # a GIL switch or a busy CPU does not make the kernel drop.
     ringbuf_pages: int = 4096
+    # The lifecycle lane's own ring (fork, exec, exit): 8 MiB, see probes/process.bpf.c.
+    lifecycle_pages: int = 2048
     perf_pages: int = 256  # per CPU
     perf_wakeup_events: int = 32
     target_pid: int | None = None
@@ -66,6 +68,8 @@ class Probes:
 
     bpf: Any
     transport: Transport
+    #: Fork, exec and exit records: a lane of their own, never crowded out by syscalls.
+    lifecycle: Transport
     arch: str
     attach_mode: AttachMode = "tracepoint"
     pairing: Pairing = "registers"
@@ -173,6 +177,7 @@ class Probes:
 
     def close(self) -> None:
         self.transport.close()
+        self.lifecycle.close()
         self.bpf.cleanup()
 
 
@@ -209,6 +214,7 @@ def load_probes(config: ProbeConfig) -> Probes:
         f"-DRINGBUF_PAGES={config.ringbuf_pages}",
         f"-DPREFIX_LIMIT={PREFIX_LIMIT}",
         f"-DSCAN_LIMIT={SCAN_LIMIT}",
+        f"-DLIFECYCLE_PAGES={config.lifecycle_pages}",
         *layout_cflags(),
     ]
     if config.transport == "ringbuf":
@@ -224,17 +230,11 @@ def load_probes(config: ProbeConfig) -> Probes:
             f"/lib/modules/{os.uname().release}/build? run scripts/setup.sh"
         ) from exc
 
-    if config.transport == "ringbuf":
-        table = bpf[b"events"]
-        size = config.ringbuf_pages * 4096
-        transport: Transport = RingBufferReader(table.map_fd, size, bpf[b"lost_events"])
-    else:
-        transport = PerfBufferReader(
-            bpf, "events", bpf[b"lost_events"], config.perf_pages, config.perf_wakeup_events
-        )
+    transport, lifecycle = _transports(bpf, config)
     probes = Probes(
         bpf=bpf,
         transport=transport,
+        lifecycle=lifecycle,
         arch=arch,
         attach_mode=config.attach,
         pairing=_usable_pairing(bpf, config.pairing),
@@ -248,6 +248,26 @@ def load_probes(config: ProbeConfig) -> Probes:
         probes.close()
         raise
     return probes
+
+
+def _transports(bpf: Any, config: ProbeConfig) -> tuple[Transport, Transport]:
+    """Readers of the syscall lane and of the lifecycle lane."""
+    if config.transport == "ringbuf":
+        return (
+            RingBufferReader(
+                bpf[b"events"].map_fd, config.ringbuf_pages * 4096, bpf[b"lost_events"]
+            ),
+            RingBufferReader(
+                bpf[b"lifecycle"].map_fd, config.lifecycle_pages * 4096, bpf[b"lifecycle_lost"]
+            ),
+        )
+    return (
+        PerfBufferReader(
+            bpf, "events", bpf[b"lost_events"], config.perf_pages, config.perf_wakeup_events
+        ),
+        # Wakeups per record: lifecycle records are few and the table wants them early.
+        PerfBufferReader(bpf, "lifecycle", bpf[b"lifecycle_lost"], config.perf_pages, 1),
+    )
 
 
 def _attach(bpf: Any, probes: Probes, config: ProbeConfig) -> None:

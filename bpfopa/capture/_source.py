@@ -1,8 +1,13 @@
 """The live kernel source: probes -> poll thread -> batches -> documents.
 
-A thread drains the kernel buffer every ``poll_interval`` and hands each drain, one list of
+A thread drains the kernel buffers every ``poll_interval`` and hands each drain, one list of
 records, to the asyncio loop through a bounded queue (never single events: a call per event
 cannot keep up). Decoding and enrichment run per batch on the loop.
+
+Two lanes, in the kernel and here: syscall records may be dropped when the queue is full
+(counted), process lifecycle records never are. A full queue keeps a batch's lifecycle records
+and drops only its syscall records; lifecycle-only batches may go past the bound, up to a
+reserve that only a stalled consumer can exhaust (counted apart, as ``lifecycle_queue_dropped``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from bpfopa.capture._kfilter import CompiledFilter, open_pass_flags
+from bpfopa.capture._lanes import LaneMerger, is_lifecycle
 from bpfopa.capture._probes import (
     AttachMode,
     Pairing,
@@ -33,6 +39,7 @@ log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 
 _STOP = object()
+_PENDING_POLL = 0.01  # seconds: how late a parked record may go out past its wait
 
 
 class LiveSource:
@@ -48,6 +55,7 @@ class LiveSource:
         target_pid: int | None = None,
         queue_batches: int = 1024,
         poll_interval: float = 0.002,
+        lifecycle_reserve: int = 8192,
     ) -> None:
         wanted = set(BY_NAME) if syscalls is None else set(syscalls)
         unknown = wanted - BY_NAME.keys()
@@ -63,8 +71,12 @@ class LiveSource:
             exclude_pids=frozenset({os.getpid(), *exclude_pids}),
         )
         self._queue_batches = queue_batches
+        # Lifecycle-only batches allowed past the bound: each is one poll's (a few records),
+        # so 8192 is ~16 s of polls with the consumer stalled, far beyond any other alarm.
+        self._lifecycle_reserve = lifecycle_reserve
         self._poll_interval = poll_interval
         self._probes: Probes | None = None
+        # Unbounded as a queue: the bound is applied by _hand_over, per lane.
         self._queue: asyncio.Queue[list[bytes] | object] | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -75,6 +87,9 @@ class LiveSource:
             "queue_dropped_batches": 0,
             "decode_errors": 0,
             "kernel_lost": 0,
+            "lifecycle_records": 0,
+            "lifecycle_kernel_lost": 0,
+            "lifecycle_queue_dropped": 0,
         }
         self._clock = Clock()
         self.table = ProcessTable(clock=self._clock, cgroups=CgroupResolver(cgroup2_mount()))
@@ -88,7 +103,7 @@ class LiveSource:
         self._builder = DocumentBuilder(self.table, self._clock, self._probes.arch)
         self._probes.enable(self._selected | PROCESS_STATE_SYSCALLS)
         await loop.run_in_executor(None, self.table.seed)
-        self._queue = asyncio.Queue(maxsize=self._queue_batches)
+        self._queue = asyncio.Queue()
         self._thread = threading.Thread(
             target=self._poll, args=(loop,), name="bpfopa-poll", daemon=True
         )
@@ -117,34 +132,47 @@ class LiveSource:
     def _poll(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._probes is not None
         transport = self._probes.transport
+        lifecycle = self._probes.lifecycle
+        merger = LaneMerger(ordered=transport.name == "ringbuf")
         try:
             while True:
                 stopping = self._stopping.is_set()
+                # Syscalls first, lifecycle second: see capture/_lanes.py.
                 records = transport.drain(0 if stopping else 2)
-                if records:
-                    loop.call_soon_threadsafe(self._hand_over, records)
+                batch, n_lifecycle = merger.merge(records, lifecycle.drain(0))
+                if stopping and not batch:
+                    batch = merger.flush()
+                    n_lifecycle = len(batch)
+                if batch:
+                    loop.call_soon_threadsafe(self._hand_over, batch, n_lifecycle)
                 elif stopping:
                     break
-                elif transport.name == "ringbuf":
+                elif transport.name == "ringbuf" and not merger.held:
                     time.sleep(self._poll_interval)
         except Exception:
             log.exception("kernel poll thread failed")
         finally:
-            loop.call_soon_threadsafe(self._hand_over, _STOP)
+            loop.call_soon_threadsafe(self._hand_over, _STOP, 0)
 
-    def _hand_over(self, item: list[bytes] | object) -> None:
+    def _hand_over(self, item: list[bytes] | object, n_lifecycle: int) -> None:
         assert self._queue is not None
-        try:
+        if not isinstance(item, list):  # the stop marker always gets through
             self._queue.put_nowait(item)
-        except asyncio.QueueFull:
-            if isinstance(item, list):
-                self._counters["queue_dropped"] += len(item)
-                self._counters["queue_dropped_batches"] += 1
-            else:  # the stop marker must get through: drop the oldest batch for it
-                dropped = self._queue.get_nowait()
-                if isinstance(dropped, list):
-                    self._counters["queue_dropped"] += len(dropped)
-                self._queue.put_nowait(item)
+            return
+        self._counters["lifecycle_records"] += n_lifecycle
+        size = self._queue.qsize()
+        if size < self._queue_batches:
+            self._queue.put_nowait(item)
+            return
+        self._counters["queue_dropped_batches"] += 1
+        self._counters["queue_dropped"] += len(item) - n_lifecycle
+        if not n_lifecycle:
+            return
+        if size >= self._queue_batches + self._lifecycle_reserve:
+            self._counters["lifecycle_queue_dropped"] += n_lifecycle
+            log.error("process lifecycle records dropped: the decoder has stalled")
+            return
+        self._queue.put_nowait([record for record in item if is_lifecycle(record)])
 
     # --- the EventSource protocol -------------------------------------------------------------
 
@@ -153,7 +181,13 @@ class LiveSource:
         builder = self._builder
         assert builder is not None, "start() first"
         while True:
-            item = await self._queue.get()
+            if len(builder.pending):  # parked records must go out on time even when idle
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), _PENDING_POLL)
+                except TimeoutError:
+                    item = []
+            else:
+                item = await self._queue.get()
             if not isinstance(item, list):
                 return
             self._counters["records"] += len(item)
@@ -167,8 +201,13 @@ class LiveSource:
         counters["decode_errors"] = self._builder.stats.malformed if self._builder else 0
         counters["unknown_syscalls"] = self._builder.stats.unknown_syscalls if self._builder else 0
         counters["process_table_size"] = len(self.table)
-        counters["proc_fallbacks"] = self.table.stats.proc_fallbacks
-        counters["proc_misses"] = self.table.stats.proc_misses
+        counters.update(self.table.stats.counters())
+        if self._builder is not None:
+            pending = self._builder.pending.stats
+            counters["pending_parked"] = pending.parked
+            counters["pending_resolved"] = pending.resolved
+            counters["pending_expired"] = pending.expired
+            counters["pending_overflow"] = pending.overflow
         if self._probes is not None:
             counters["kernel_lost"] = sum(self._probes.transport.kernel_lost_by_cpu())
             # observed = kernel_filtered + records + kernel_lost
@@ -176,6 +215,7 @@ class LiveSource:
             counters["kernel_filtered"] = sum(filtered.values())
             for name, count in filtered.items():
                 counters[f"kernel_filtered.{name}"] = count
+            counters["lifecycle_kernel_lost"] = sum(self._probes.lifecycle.kernel_lost_by_cpu())
         return counters
 
     @property

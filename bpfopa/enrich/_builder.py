@@ -1,12 +1,15 @@
 """Kernel records to event documents (docs/event-schema.md).
 
 Lifecycle records (fork, exec, exit) update the process table and produce no document; every
-syscall record becomes one document, its process section taken from the table.
+syscall record becomes one document, its process section taken from the table. A record whose
+process (or parent) neither the table nor /proc knows waits in a small pending set for the
+lifecycle record that introduces it, for at most ``pending_wait_s``.
 """
 
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,16 +34,18 @@ from bpfopa.decode import (
     umount_flag_names,
 )
 from bpfopa.decode import decode_field as _decode_field
+from bpfopa.enrich._fds import OPENS, fd_info, fd_name, update_state
+from bpfopa.enrich._pending import PendingSet
 from bpfopa.schema import ArgKind, Decode, Syscall, by_number
-from bpfopa.state import Clock, FdInfo, Process, ProcessTable
-from bpfopa.state._proc import fd_target
-from bpfopa.state._sockets import socket_from_proc
+from bpfopa.state import Clock, ExecInfo, FdInfo, Process, ProcessTable
 from bpfopa.wire import (
     EXEC_BODY,
+    EXIT_BODY,
     FORK_BODY,
     HEADER,
     ITEM,
     SYSCALL_BODY,
+    ExecItem,
     ExeFlags,
     ItemStatus,
     Opcode,
@@ -81,29 +86,9 @@ _FLAGS32 = {
 }
 _O_CREAT = 0o100
 _O_TMPFILE = 0o20000000
-_SOCKET_FD_TYPES = {
-    "AF_INET": "ipv4",
-    "AF_INET6": "ipv6",
-    "AF_UNIX": "unix",
-    "AF_NETLINK": "netlink",
-    "AF_PACKET": "packet",
-}
 # Paths that name something other than a file relative to cwd (the target a symlink holds).
 _LINK_TARGETS = {("symlink", "oldname"), ("symlinkat", "oldname")}
-_OPENS = {"open", "openat", "openat2", "creat"}
-_DUPS = {"dup", "dup2", "dup3"}
-_INET = {"ipv4", "ipv6"}
 _UNKNOWN_FD = FdInfo("unknown")
-_PROTOS = {"SOCK_STREAM": "tcp", "SOCK_DGRAM": "udp", "SOCK_RAW": "raw"}
-# Syscalls naming the peer of an fd, and the param holding its address.
-_PEER_PARAMS = {
-    "connect": "uservaddr",
-    "sendto": "addr",
-    "sendmsg": "msg",
-    "recvfrom": "addr",
-    "recvmsg": "msg",
-}
-_ACCEPTS = {"accept", "accept4"}
 
 
 def _upper_layer(flags: ExeFlags) -> bool | None:
@@ -127,124 +112,158 @@ class BuilderStats:
     unknown_syscalls: int = 0
 
 
+_Header = tuple[int, int, int, int, int, int, int, int, int, int, int, int, bytes]
+
+
 class DocumentBuilder:
-    def __init__(self, table: ProcessTable, clock: Clock, arch: str) -> None:
+    def __init__(
+        self,
+        table: ProcessTable,
+        clock: Clock,
+        arch: str,
+        pending_wait_s: float = 0.05,
+        pending_limit: int = 4096,
+        now_ns: Callable[[], int] = time.monotonic_ns,
+    ) -> None:
         self._table = table
         self._clock = clock
         self._syscalls = by_number(arch)
+        self._now_ns = now_ns
+        self.pending = PendingSet(int(pending_wait_s * 1e9), pending_limit)
         self.stats = BuilderStats()
 
     def build(self, records: list[bytes]) -> list[Doc]:
-        """Documents for the syscall records of one batch, in order; malformed ones counted."""
+        """Documents for the syscall records of one batch, in order (with those of parked
+        records now resolved or out of time); malformed ones counted."""
         docs: list[Doc] = []
         for record in records:
             self.stats.records += 1
-            try:
-                doc = self._one(record)
-            except (IndexError, ValueError, KeyError, struct.error):
-                self.stats.malformed += 1
-                continue
-            if doc is not None:
-                docs.append(doc)
+            self._guarded(record, docs)
+        if len(self.pending):
+            for record in self.pending.due(self._now_ns()):
+                self._guarded(record, docs, final=True)
         self._table.expire()
         self.stats.documents += len(docs)
         return docs
 
-    def _one(self, record: bytes) -> Doc | None:
-        (opcode, _flags, size, nr, ts, cgroup_id, pid, tid, ppid, uid, gid, euid, comm_raw) = (
-            HEADER.unpack_from(record)
-        )
-        comm = comm_raw.split(b"\0", 1)[0]
+    def _guarded(self, record: bytes, docs: list[Doc], final: bool = False) -> None:
+        try:
+            self._one(record, docs, final)
+        except (IndexError, ValueError, KeyError, struct.error):
+            self.stats.malformed += 1
+
+    def _one(self, record: bytes, docs: list[Doc], final: bool) -> None:
+        header: _Header = HEADER.unpack_from(record)
+        opcode, pid = header[0], header[6]
         if opcode == Opcode.SYSCALL:
-            return self._syscall(
-                record, size, nr, ts, cgroup_id, pid, tid, ppid, uid, gid, euid, comm
-            )
+            doc = self._syscall(record, header, final)
+            if doc is not None:
+                docs.append(doc)
+            return
         self.stats.lifecycle += 1
+        table = self._table
         if opcode == Opcode.FORK:
-            child_pid, child_ppid = FORK_BODY.unpack_from(record, HEADER.size)
-            self._table.on_fork(pid, child_pid, child_ppid, ts)
+            child_pid, child_ppid, child_start_ns = FORK_BODY.unpack_from(record, HEADER.size)
+            table.on_fork(pid, child_pid, child_ppid, child_start_ns)
+            pid = child_pid
         elif opcode == Opcode.EXEC:
-            self._exec(record, size, pid, ppid, uid, gid, euid, comm, cgroup_id)
+            self._exec(record, header)
         elif opcode == Opcode.EXIT:
-            self._table.on_exit(pid)
+            (start_ns,) = EXIT_BODY.unpack_from(record, HEADER.size)
+            table.on_exit(pid, start_ns, header[4])
         else:
             raise ValueError(f"unknown opcode {opcode}")
-        return None
+        for parked in self.pending.take(pid):
+            # An exit introduces nothing: those records go out with what is known.
+            self._guarded(parked, docs, final=opcode == Opcode.EXIT)
 
-    def _exec(
-        self,
-        record: bytes,
-        size: int,
-        pid: int,
-        ppid: int,
-        uid: int,
-        gid: int,
-        euid: int,
-        comm: bytes,
-        cgroup_id: int,
-    ) -> None:
-        (cap_effective, loginuid, tty_major, tty_minor, _argv, _env, exe_flags, exe_name) = (
-            EXEC_BODY.unpack_from(record, HEADER.size)
-        )
+    def _exec(self, record: bytes, header: _Header) -> None:
+        (_op, _flags, size, _nr, _ts, cgroup_id, pid, _tid, ppid, uid, gid, euid, comm_raw) = header
+        (
+            cap_effective,
+            start_ns,
+            loginuid,
+            tty_major,
+            tty_minor,
+            _argv,
+            _env,
+            exe_flags,
+            exe_name,
+        ) = EXEC_BODY.unpack_from(record, HEADER.size)
         items = _items(record, HEADER.size + EXEC_BODY.size, size)
-        filename = items.get(0, (ItemStatus.UNREADABLE, b""))[1]
-        argv_status, argv_blob = items.get(1, (ItemStatus.UNREADABLE, b""))
-        _env_status, env_blob = items.get(2, (ItemStatus.UNREADABLE, b""))
+        filename = items.get(ExecItem.FILENAME, (ItemStatus.UNREADABLE, b""))[1]
+        argv_status, argv_blob = items.get(ExecItem.ARGV, (ItemStatus.UNREADABLE, b""))
+        env_status, env_blob = items.get(ExecItem.ENV, (ItemStatus.UNREADABLE, b""))
         argv = argv_blob.split(b"\0")
         if argv and argv[-1] == b"":
             argv.pop()
         env = env_blob.split(b"\0")
         if env and env[-1] == b"":
             env.pop()
-        elif env and _env_status == ItemStatus.TRUNCATED:
+        elif env and env_status == ItemStatus.TRUNCATED:
             env.pop()  # a half variable is worse than none
         tty = (tty_minor & 0xFF) | (tty_major << 8) | ((tty_minor & ~0xFF) << 12)
         proc = self._table.on_exec(
-            pid,
-            ppid,
-            comm,
-            filename,
-            argv,
-            argv_status == ItemStatus.TRUNCATED,
-            env,
-            (uid, gid, euid, None if loginuid == 0xFFFFFFFF else loginuid),
-            cap_effective,
-            tty,
-            exe_name.split(b"\0", 1)[0],
-            _upper_layer(ExeFlags(exe_flags)),
+            ExecInfo(
+                pid=pid,
+                ppid=ppid,
+                start_ns=start_ns,
+                comm=comm_raw.split(b"\0", 1)[0],
+                filename=filename,
+                exe_path=_exe_path(items.get(ExecItem.EXE_PATH)),
+                argv=argv,
+                args_truncated=argv_status == ItemStatus.TRUNCATED,
+                env=env,
+                uid=uid,
+                gid=gid,
+                euid=euid,
+                loginuid=None if loginuid == 0xFFFFFFFF else loginuid,
+                cap_effective=cap_effective,
+                tty=tty,
+                exe_name=exe_name.split(b"\0", 1)[0],
+                exe_upper_layer=_upper_layer(ExeFlags(exe_flags)),
+            )
         )
-        self._table.observe(proc, uid, gid, euid, comm, cgroup_id)
+        self._table.observe(proc, ppid, uid, gid, euid, cgroup_id)
 
-    def _syscall(
-        self,
-        record: bytes,
-        size: int,
-        nr: int,
-        ts: int,
-        cgroup_id: int,
-        pid: int,
-        tid: int,
-        ppid: int,
-        uid: int,
-        gid: int,
-        euid: int,
-        comm: bytes,
-    ) -> Doc | None:
+    def _process(self, record: bytes, header: _Header, final: bool) -> Process | None:
+        """The record's process, or None when the record was parked to wait for it."""
+        ts, pid, ppid = header[4], header[6], header[8]
+        table = self._table
+        pending = self.pending
+        if not final and pending.holds(pid) and pending.park(pid, pid, record, ts):
+            return None
+        proc = table.current(pid)
+        if proc is None:
+            if not final and pending.park(pid, pid, record, ts):
+                return None
+            return table.header_only(pid, ppid, header[12].split(b"\0", 1)[0])
+        if ppid and table.lookup(ppid) is None and table.current(ppid) is None:
+            if not final and pending.park(ppid, pid, record, ts):
+                return None
+            proc.incomplete = True
+            proc.changed()
+        return proc
+
+    def _syscall(self, record: bytes, header: _Header, final: bool) -> Doc | None:
+        (_op, _flags, size, nr, ts, cgroup_id, _pid, tid, ppid, uid, gid, euid, _comm) = header
         syscall = self._syscalls.get(nr)
         if syscall is None:
             self.stats.unknown_syscalls += 1
             return None
+        table = self._table
+        proc = self._process(record, header, final)
+        if proc is None:
+            return None
         ret, *args = SYSCALL_BODY.unpack_from(record, HEADER.size)
         items = _items(record, HEADER.size + SYSCALL_BODY.size, size)
-        table = self._table
-        proc = table.get_or_make(pid, ppid, comm)
         # Who the caller was before a set*id call changed it (Falco reads that at entry).
         before = (
             {"uid": proc.uid, "euid": proc.euid, "gid": proc.gid}
             if syscall.category == "privilege"
             else None
         )
-        table.observe(proc, uid, gid, euid, comm, cgroup_id)
+        table.observe(proc, ppid, uid, gid, euid, cgroup_id)
         raw: dict[str, str] = {}
         event: Doc = {
             "name": syscall.name,
@@ -258,7 +277,7 @@ class DocumentBuilder:
         if before is not None:
             event["before"] = before
         self._params(event, syscall, args, items, proc, raw)
-        self._update_state(event, syscall, proc)
+        update_state(self._table, event, syscall, proc)
         doc: Doc = {"event": event, "process": table.process_doc(proc, tid)}
         for key, value in proc.raw.items():
             raw[f"process.{key.replace('argv.', 'args.')}"] = value
@@ -294,7 +313,7 @@ class DocumentBuilder:
                     value &= 0xFFFFFFFF
                 params[name] = value
                 if dec == Decode.DIRFD:
-                    base_dir = proc.cwd if value == -100 else self._fd_name(proc, value)
+                    base_dir = proc.cwd if value == -100 else fd_name(proc, value)
                 elif dec == Decode.FD and fd_num is None:
                     fd_num = value
                 elif dec == Decode.MODE:
@@ -345,7 +364,7 @@ class DocumentBuilder:
         if flags is not None:
             event["flags"] = flags
         if mode is not None and (
-            syscall.name not in _OPENS
+            syscall.name not in OPENS
             or syscall.name == "creat"
             or (params.get("flags", 0) & (_O_CREAT | _O_TMPFILE))
             or syscall.name == "openat2"
@@ -356,7 +375,7 @@ class DocumentBuilder:
             event["path"] = primary or next(iter(paths.values()))
             event["paths"] = paths
         if fd_num is not None:
-            fd = self._fd_info(proc, fd_num)
+            fd = fd_info(proc, fd_num)
             event["fd"] = (fd or _UNKNOWN_FD).doc(fd_num)
         event["truncated"] = truncated
         for key in [k for k in raw if k.startswith("event.params.")]:
@@ -369,80 +388,29 @@ class DocumentBuilder:
     ) -> None:
         params.pop("envp", None)
         if event["ret"] == 0:
-            # The caller's memory is gone: the exec record told the table what ran.
-            params["filename"] = proc.exe
+            # The caller's memory is gone: the exec record told the table what ran. Without
+            # it the process would still show its parent's binary: say it is not known.
+            if proc.exec_unreported:
+                proc.exec_unreported = False
+            else:
+                self._table.exec_missed(proc)
+            params["filename"] = proc.exe_arg
             params["argv"] = proc.argv
             paths["filename"] = proc.exe
         else:
             params.pop("argv", None)
 
-    def _fd_name(self, proc: Process, fd: int) -> str | None:
-        info = self._fd_info(proc, fd)
-        return info.name if info is not None and info.type == "file" else None
 
-    def _fd_info(self, proc: Process, fd: int) -> FdInfo | None:
-        info = proc.fds.get(fd)
-        if info is not None:
-            return info
-        target = fd_target(proc.pid, fd)
-        if target is None:
-            return None
-        text = target.decode("utf-8", "replace")
-        if text.startswith("socket:["):
-            # Created before the capture started: ask the process's network namespace.
-            found = socket_from_proc(proc.pid, int(text[8:-1]))
-            if found is None:
-                return FdInfo("socket")
-            info = FdInfo(found[0], proto=found[1])
-            info.set_endpoints(found[2], found[3])
-            proc.fds[fd] = info
-            return info
-        if text.startswith("/memfd:"):
-            return FdInfo("memfd", text)
-        return FdInfo("file" if text.startswith("/") else "unknown", text)
-
-    def _update_state(self, event: Doc, syscall: Syscall, proc: Process) -> None:
-        ret = event["ret"]
-        if ret < 0:
-            return
-        name = syscall.name
-        params = event["params"]
-        if name in _OPENS:
-            proc.fds[ret] = FdInfo("file", event.get("path"))
-        elif name == "socket":
-            fd_type = _SOCKET_FD_TYPES.get(params.get("family_name") or "", "socket")
-            proto = _PROTOS.get(params.get("type_name") or "") if fd_type in _INET else None
-            proc.fds[ret] = FdInfo(fd_type, proto=proto)
-        elif name == "bind":
-            fd = proc.fds.get(params["fd"])
-            if fd is not None:
-                fd.set_endpoints(local=params.get("umyaddr"))
-        elif name in _PEER_PARAMS:
-            fd = proc.fds.get(params["fd"])
-            if fd is not None:
-                fd.set_endpoints(remote=params.get(_PEER_PARAMS[name]))
-        elif name in _ACCEPTS:
-            listening = proc.fds.get(params["fd"])
-            accepted = FdInfo(
-                listening.type if listening else "socket",
-                proto=listening.proto if listening else None,
-            )
-            accepted.set_endpoints(
-                listening.local if listening else None, params.get("upeer_sockaddr")
-            )
-            proc.fds[ret] = accepted
-        elif name in _DUPS:
-            old = proc.fds.get(params.get("fildes", params.get("oldfd", -1)))
-            if old is not None:
-                proc.fds[ret] = FdInfo(old.type, old.name, old.proto, old.local, old.remote)
-        elif name == "memfd_create":
-            proc.fds[ret] = FdInfo("memfd", f"memfd:{params.get('uname')}")
-        elif name == "chdir":
-            self._table.set_cwd(proc, event.get("path"))
-        elif name == "fchdir":
-            self._table.set_cwd(proc, self._fd_name(proc, params["fd"]))
-        if len(proc.fds) > 4096:
-            proc.fds.clear()
+def _exe_path(item: tuple[int, bytes] | None) -> bytes | None:
+    """The exec probe's path components (leaf first) as a path; None when the walk was cut."""
+    if item is None or item[0] != ItemStatus.OK:
+        return None
+    names = item[1].split(b"\0")
+    if names and names[-1] == b"":
+        names.pop()
+    if not names:
+        return None  # no path in any mount (an internal one: memfd, pipe)
+    return b"/" + b"/".join(reversed(names))
 
 
 def _items(record: bytes, start: int, size: int) -> dict[int, tuple[int, bytes]]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from bpfopa.decode import capability_names
-
 _PROC = "/proc"
 
 
@@ -28,7 +26,7 @@ class ProcSnapshot:
     loginuid: int | None
     tty: int
     start_ticks: int
-    cap_effective: list[str]
+    cap_effective: int  # the mask
     cgroup: list[str] = field(default_factory=list)
 
 
@@ -92,7 +90,7 @@ def read_proc(pid: int, proc: str = _PROC) -> ProcSnapshot | None:
         loginuid=int(loginuid_raw) if loginuid_raw and loginuid_raw.strip().isdigit() else None,
         tty=tty,
         start_ticks=start_ticks,
-        cap_effective=capability_names(cap_eff),
+        cap_effective=cap_eff,
         cgroup=cgroup_raw.decode("utf-8", "replace").splitlines(),
     )
 

@@ -3,6 +3,8 @@
 from bpfopa.wire._structs import (
     EXEC_BODY,
     EXEC_EVENT_SIZE,
+    EXIT_BODY,
+    EXIT_EVENT_SIZE,
     FORK_BODY,
     FORK_EVENT_SIZE,
     HEADER,
@@ -10,6 +12,7 @@ from bpfopa.wire._structs import (
     SYSCALL_BODY,
     SYSCALL_EVENT_SIZE,
     SYSCALL_SPEC,
+    ExecItem,
     ExeFlags,
     ItemStatus,
     Opcode,
@@ -18,6 +21,8 @@ from bpfopa.wire._structs import (
 __all__ = [
     "EXEC_BODY",
     "EXEC_EVENT_SIZE",
+    "EXIT_BODY",
+    "EXIT_EVENT_SIZE",
     "FORK_BODY",
     "FORK_EVENT_SIZE",
     "HEADER",
@@ -26,6 +31,7 @@ __all__ = [
     "SYSCALL_EVENT_SIZE",
     "SYSCALL_SPEC",
     "ExeFlags",
+    "ExecItem",
     "ItemStatus",
     "Opcode",
 ]

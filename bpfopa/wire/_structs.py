@@ -21,6 +21,15 @@ class ExeFlags(enum.IntFlag):
     UPPER_LAYER = 4  # in its upper, writable layer: written after the mount
 
 
+class ExecItem(enum.IntEnum):
+    """The items of an exec record (struct exec_event)."""
+
+    FILENAME = 0  # the path given to exec
+    ARGV = 1
+    ENV = 2
+    EXE_PATH = 3  # the executable's real path, components leaf first
+
+
 class ItemStatus(enum.IntEnum):
     OK = 0
     TRUNCATED = 1
@@ -31,17 +40,20 @@ class ItemStatus(enum.IntEnum):
 HEADER = struct.Struct("<BBHIQQIIIIII16s")
 # struct syscall_event after the header: ret, args[6]
 SYSCALL_BODY = struct.Struct("<q6Q")
-# struct exec_event after the header: cap_effective, loginuid, tty_major, tty_minor,
+# struct exec_event after the header: cap_effective, start_ns, loginuid, tty_major, tty_minor,
 # argv_size, env_size, exe_flags, exe_name
-EXEC_BODY = struct.Struct("<QIIIIII32s")
-# struct fork_event after the header: child_pid, child_ppid
-FORK_BODY = struct.Struct("<II")
+EXEC_BODY = struct.Struct("<QQIIIIII32s")
+# struct fork_event after the header: child_pid, child_ppid, child_start_ns
+FORK_BODY = struct.Struct("<IIQ")
+# struct exit_event after the header: start_ns
+EXIT_BODY = struct.Struct("<Q")
 # struct item: arg, status, len
 ITEM = struct.Struct("<BBH")
 
 SYSCALL_EVENT_SIZE = HEADER.size + SYSCALL_BODY.size
 EXEC_EVENT_SIZE = HEADER.size + EXEC_BODY.size
 FORK_EVENT_SIZE = HEADER.size + FORK_BODY.size
+EXIT_EVENT_SIZE = HEADER.size + EXIT_BODY.size
 
 # struct syscall_spec: enabled, kinds[6], length_arg
 SYSCALL_SPEC = struct.Struct("<B6BB")

@@ -12,6 +12,7 @@ from bpfopa._paths import PROBES_DIR
 from bpfopa.schema import ArgKind
 from bpfopa.wire import (
     EXEC_EVENT_SIZE,
+    EXIT_EVENT_SIZE,
     FORK_EVENT_SIZE,
     HEADER,
     ITEM,
@@ -42,7 +43,10 @@ int main(void) {
     P("exec_event", sizeof(struct exec_event));
     P("exec_event.argv_size", offsetof(struct exec_event, argv_size));
     P("exec_event.exe_name", offsetof(struct exec_event, exe_name));
+    P("exec_event.start_ns", offsetof(struct exec_event, start_ns));
     P("fork_event", sizeof(struct fork_event));
+    P("fork_event.child_start_ns", offsetof(struct fork_event, child_start_ns));
+    P("exit_event", sizeof(struct exit_event));
     P("item", sizeof(struct item));
     P("syscall_spec", sizeof(struct syscall_spec));
     P("OP_SYSCALL", OP_SYSCALL); P("OP_EXEC", OP_EXEC); P("OP_FORK", OP_FORK);
@@ -80,6 +84,7 @@ def test_sizes_match(c_layout: dict[str, int]) -> None:
     assert c_layout["syscall_event"] == SYSCALL_EVENT_SIZE
     assert c_layout["exec_event"] == EXEC_EVENT_SIZE
     assert c_layout["fork_event"] == FORK_EVENT_SIZE
+    assert c_layout["exit_event"] == EXIT_EVENT_SIZE
     assert ITEM.size == c_layout["item"]
     assert SYSCALL_SPEC.size == c_layout["syscall_spec"]
 
@@ -93,8 +98,10 @@ def test_offsets_match(c_layout: dict[str, int]) -> None:
         c_layout["header.comm"],
     ) == (8, 16, 44, 48)
     assert c_layout["syscall_event.args"] == HEADER.size + 8
-    assert c_layout["exec_event.argv_size"] == HEADER.size + 8 + 4 * 3
-    assert c_layout["exec_event.exe_name"] == HEADER.size + 8 + 4 * 6
+    assert c_layout["exec_event.start_ns"] == HEADER.size + 8
+    assert c_layout["exec_event.argv_size"] == HEADER.size + 16 + 4 * 3
+    assert c_layout["exec_event.exe_name"] == HEADER.size + 16 + 4 * 6
+    assert c_layout["fork_event.child_start_ns"] == HEADER.size + 8
 
 
 def test_constants_match(c_layout: dict[str, int]) -> None:
