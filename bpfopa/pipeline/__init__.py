@@ -10,13 +10,16 @@ from bpfopa.pipeline._pipeline import (
     Pipeline,
     PipelineConfig,
 )
-from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource, QueueSource, ReplaySource
-from bpfopa.pipeline._stages import (
+from bpfopa.pipeline._policy_stage import (
     RULE_OPA_RECOVERED,
     RULE_OPA_UNAVAILABLE,
+    RULE_RULE_FAULT,
+    PolicyStage,
+)
+from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource, QueueSource, ReplaySource
+from bpfopa.pipeline._stages import (
     BatchStage,
     DedupStage,
-    PolicyStage,
     SinkStage,
     SourceStage,
     Stage,
@@ -27,6 +30,7 @@ __all__ = [
     "RULE_OPA_RECOVERED",
     "RULE_OPA_UNAVAILABLE",
     "RULE_PIPELINE_DROP",
+    "RULE_RULE_FAULT",
     "RULE_SYSCALL_DROP",
     "BatchStage",
     "Batcher",

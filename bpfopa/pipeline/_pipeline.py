@@ -31,11 +31,11 @@ from bpfopa.pipeline._kernel_filter import (
     KernelFilterControl,
     KernelFilterMode,
 )
+from bpfopa.pipeline._policy_stage import PolicyStage
 from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource
 from bpfopa.pipeline._stages import (
     BatchStage,
     DedupStage,
-    PolicyStage,
     SinkStage,
     SourceStage,
     Stage,
@@ -55,6 +55,13 @@ RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
 STAGE_NAMES = ("containers", "dedup", "batch", "policy", "sink")
 PROJECTION_MODES = ("auto", "off")
 PREFILTER_MODES = ("auto", "off")
+
+
+#: Source counters that are events lost before they became documents (``*_batches`` counters
+#: count batches, not events, and stay out of every sum of events).
+SOURCE_LOSS_COUNTERS = ("kernel_lost", "queue_dropped", "decode_errors")
+#: The source counter of events the kernel filter skipped (0 until a source reports it).
+FILTERED_IN_KERNEL = "filtered_in_kernel"
 
 
 def _is_loss_counter(name: str) -> bool:
@@ -81,6 +88,9 @@ class PipelineConfig:
     hostname: str = field(default_factory=socket.gethostname)
     sink_capacity: int = 10_000
     drain_timeout_s: float = 30.0
+    #: Evaluations a batch may fail while OPA evaluates others before it is poison (split,
+    #: then dead-lettered document by document).
+    max_attempts: int = 3
     #: Source losses per second above which "syscall event drop" is raised.
     drop_alert_threshold: float = 0.0
     monitor_interval_s: float = 1.0
@@ -123,8 +133,8 @@ class PipelineConfig:
         unknown = set(self.queue_policies) - set(STAGE_NAMES)
         if unknown:
             raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages: {STAGE_NAMES}")
-        if self.batch_size < 1 or self.inflight < 1 or self.queue_capacity < 1:
-            raise ValueError("batch_size, inflight and queue_capacity must be >= 1")
+        if min(self.batch_size, self.inflight, self.queue_capacity, self.max_attempts) < 1:
+            raise ValueError("batch_size, inflight, queue_capacity and max_attempts must be >= 1")
 
     def policy_for(self, stage: str) -> QueuePolicy:
         return self.queue_policies.get(stage, self.queue_policy)
@@ -194,7 +204,9 @@ class Pipeline:
         else:
             self.source_stage = SourceStage(source, to_dedup)
         self.dedup_stage = DedupStage(self.dedup, to_dedup, to_batch)
-        self.batch_stage = BatchStage(self.batcher, to_batch, to_policy, on_batch)
+        self.batch_stage = BatchStage(
+            self.batcher, to_batch, to_policy, on_batch, idle=lambda: self.policy_stage.idle
+        )
         self.policy_stage = PolicyStage(
             client,
             to_policy,
@@ -207,7 +219,17 @@ class Pipeline:
             alert_builder=AlertBuilder(
                 FieldRegistry.load(cfg.field_registry), cfg.hostname, cfg.alert_document
             ),
+            max_attempts=cfg.max_attempts,
         )
+        #: Each queue between event stages with the stage that consumes it (for the books).
+        self._event_queues: list[tuple[Channel[Any], Stage]] = [
+            (to_dedup, self.dedup_stage),
+            (to_batch, self.batch_stage),
+            (to_policy, self.policy_stage),
+        ]
+        if self.container_stage is not None:
+            assert self.container_stage.inbox is not None
+            self._event_queues.insert(0, (self.container_stage.inbox, self.container_stage))
         self._monitor: asyncio.Task[None] | None = None
         self._prefilter_refresher: asyncio.Task[None] | None = None
         self._last_source: dict[str, int] = {}
@@ -425,6 +447,10 @@ class Pipeline:
             await self.source.stop()
         for stage in self.event_stages:
             await stage.aclose()
+        # Events still queued between stages are lost with the run: counted, never vanished.
+        for queue, consumer in self._event_queues:
+            consumer.stats.drop("aborted_queued", queue.weight)
+            queue.clear()
         # Alerts already handed to sinks are still written (bounded by the sinks' buffers).
         for stage in self.sink_stages:
             assert stage.inbox is not None
@@ -505,26 +531,77 @@ class Pipeline:
             return {"enabled": False, "reason": self.prefilter_off_reason, "prefiltered": judged}
         return {"enabled": True, "prefiltered": judged}
 
+    def books(self) -> dict[str, Any]:
+        """The event books: ``observed == filtered_in_kernel + prefiltered + deduplicated +
+        evaluated + sum(dropped) + pending`` (``pending``: still on its way, 0 after a run).
+
+        ``observed`` counts what the source saw: the documents it produced, the events it
+        lost before they became documents, and those the kernel filter skipped. The other
+        side is counted independently by each stage.
+        """
+        source = self.source.counters()
+        filtered_in_kernel = int(source.get(FILTERED_IN_KERNEL, 0))
+        dropped: dict[str, int] = {
+            f"source.{key}": int(source[key]) for key in SOURCE_LOSS_COUNTERS if source.get(key)
+        }
+        for stage in self.event_stages:
+            for reason, count in stage.stats.dropped.items():
+                dropped[f"{stage.name}.{reason}"] = count
+        policy = self.policy_stage
+        pending = (
+            sum(queue.weight for queue, _ in self._event_queues)
+            + (self.container_stage.parked if self.container_stage is not None else 0)
+            + self.dedup.pending
+            + len(self.batcher)
+            + policy.backlog_events
+            + policy.inflight_events
+        )
+        source_losses = sum(int(source.get(key, 0)) for key in SOURCE_LOSS_COUNTERS)
+        observed = filtered_in_kernel + source_losses + self.source_stage.stats.received
+        terms = {
+            "filtered_in_kernel": filtered_in_kernel,
+            "prefiltered": self.dedup_stage.stats.prefiltered,
+            "deduplicated": self.dedup.merged,
+            "evaluated": policy.stats.emitted,
+            "pending": pending,
+        }
+        accounted = sum(terms.values()) + sum(dropped.values())
+        return {
+            "observed": observed,
+            **terms,
+            "dropped": dropped,
+            "balanced": observed == accounted,
+        }
+
     def snapshot(self) -> dict[str, Any]:
-        """Counters of every stage, the source, dedup, OPA client and alerts."""
+        """Counters of every stage, the source, dedup, OPA client and alerts, and the books."""
         return {
             "state": self.state.value,
+            "books": self.books(),
             "source": dict(self.source.counters()),
             "stages": {stage.name: stage.stats.snapshot() for stage in self.stages},
             "dedup": {
                 "received": self.dedup.received,
                 "merged": self.dedup.merged,
                 "held": len(self.dedup),
+                "pending": self.dedup.pending,
                 "evicted_early": self.dedup.evicted_early,
             },
             "batches": self.batcher.batches,
+            "batches_closed_idle": self.batch_stage.early_batches,
             "opa": {
                 "requests": self.client.requests,
                 "retries": self.client.retries,
                 "rejected": self.client.rejected,
                 "inflight": self.client.inflight,
+                "outage": self.policy_stage.outage,
                 "outages": self.policy_stage.outages,
+                "recoveries": self.policy_stage.recoveries,
                 "backlog_events": self.policy_stage.backlog_events,
+                "inflight_events": self.policy_stage.inflight_events,
+                "poisoned": self.policy_stage.poisoned,
+                "request_limit": self.policy_stage.request_limit,
+                "rule_faults": dict(self.client.rule_faults),
                 "malformed_verdicts": self.client.malformed_verdicts,
                 "projection": self._projection_summary(),
             },

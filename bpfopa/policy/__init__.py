@@ -8,6 +8,7 @@ from bpfopa.policy._client import (
     OpaClientConfig,
     PolicyAlert,
     Rejection,
+    RuleFault,
     check_status,
     opa_errors,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Projection",
     "ProjectionPlan",
     "Rejection",
+    "RuleFault",
     "ServerState",
     "check_status",
     "compile_go_regex",
