@@ -262,6 +262,7 @@ class Pipeline:
             self._stop_requested = True
         elif self.state is Lifecycle.RUNNING:
             self.state = Lifecycle.DRAINING
+            self.policy_stage.start_draining()
             await self.source.stop()
 
     async def run(self) -> dict[str, Any]:

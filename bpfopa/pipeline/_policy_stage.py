@@ -17,6 +17,7 @@ Outage and recovery follow what OPA actually does with our requests, never ``/he
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -106,6 +107,7 @@ class PolicyStage(Stage):
         self._last_poison = 0.0
         self._largest_batch = 0
         self._rule_alerted: dict[str, float] = {}
+        self._drain_deadline: float | None = None
 
     @property
     def backlog_events(self) -> int:
@@ -139,15 +141,33 @@ class PolicyStage(Stage):
             self._abandon("cancelled")
             raise
 
+    def start_draining(self) -> None:
+        """The run is stopping: the drain deadline counts from now, even while this stage
+        still waits for a request slot."""
+        if self._drain_deadline is None:
+            self._drain_deadline = self._loop_time() + self.drain_timeout_s
+
     async def _submit(self, batch: _Batch) -> None:
-        if not (self.outage or self._backlog):
-            await self._slots.acquire()
+        if not (self.outage or self._backlog) and await self._acquire_slot():
             if not self.outage:
                 self._spawn(batch)
                 return
             self._slots.release()  # declared while we waited for a slot: do not send it
         self._to_backlog(batch)
         self._ensure_drainer()
+
+    async def _acquire_slot(self) -> bool:
+        """Wait for a request slot (backpressure); False once the drain deadline has passed."""
+        while self._slots.locked():
+            deadline = self._drain_deadline
+            if deadline is not None and self._loop_time() >= deadline:
+                return False
+            with contextlib.suppress(TimeoutError):
+                # Bounded waits, so a drain that starts meanwhile is noticed.
+                await asyncio.wait_for(self._slots.acquire(), 0.25)
+                return True
+        await self._slots.acquire()
+        return True
 
     def _chunks(self, docs: list[Document]) -> list[list[Document]]:
         self._largest_batch = max(self._largest_batch, len(docs))
@@ -168,7 +188,9 @@ class PolicyStage(Stage):
     async def _finish(self) -> None:
         """End of stream: evaluate the backlog and wait for in-flight batches, within a deadline."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.drain_timeout_s
+        self.start_draining()
+        assert self._drain_deadline is not None
+        deadline = self._drain_deadline
         while self._inflight or self._backlog:
             if self._backlog:
                 self._ensure_drainer()

@@ -145,6 +145,11 @@ async def test_end_to_end_with_dedup_filter_and_metrics(opa: ManagedOpa) -> None
     assert 'bpfopa_alerts_total{priority="WARNING",rule="Test shadow"} 202.0' in text
     assert "bpfopa_dedup_ratio" in text and "bpfopa_opa_request_seconds_bucket" in text
     assert "bpfopa_batch_size_count" in text
+    # The books in Prometheus: the same numbers as the run summary.
+    assert "bpfopa_events_observed_total 1010.0" in text
+    assert "bpfopa_events_evaluated_total 1002.0" in text
+    assert "bpfopa_events_deduplicated_total 8.0" in text
+    assert "bpfopa_events_books_balanced 1.0" in text
 
 
 async def test_min_priority_filters(opa: ManagedOpa) -> None:
