@@ -26,6 +26,7 @@ from bpfopa.capture._probes import (
     load_probes,
 )
 from bpfopa.enrich import DocumentBuilder
+from bpfopa.errors import CaptureError
 from bpfopa.schema import BY_NAME, PROCESS_STATE_SYSCALLS
 from bpfopa.state import CgroupResolver, Clock, ProcessTable, cgroup2_mount
 
@@ -127,9 +128,14 @@ class LiveSource:
                     break
                 elif transport.name == "ringbuf":
                     time.sleep(self._poll_interval)
-        except Exception:
+        except Exception as exc:
+            # Handed to batches(), which raises it: the run fails loudly (non-zero exit, the
+            # reason on stderr) instead of ending the stream as if capture had finished.
             log.exception("kernel poll thread failed")
-        finally:
+            loop.call_soon_threadsafe(
+                self._hand_over, CaptureError(f"kernel poll thread crashed: {exc!r}")
+            )
+        else:
             loop.call_soon_threadsafe(self._hand_over, _STOP)
 
     def _hand_over(self, item: list[bytes] | object) -> None:
@@ -154,6 +160,8 @@ class LiveSource:
         assert builder is not None, "start() first"
         while True:
             item = await self._queue.get()
+            if isinstance(item, CaptureError):
+                raise item
             if not isinstance(item, list):
                 return
             self._counters["records"] += len(item)

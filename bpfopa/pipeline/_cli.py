@@ -90,6 +90,19 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
     )
     opa.add_argument("--inflight", type=int, default=4, help="OPA requests in flight (4)")
     opa.add_argument(
+        "--opa-timeout",
+        type=float,
+        default=5.0,
+        help="seconds an OPA request may take; the first one past it declares the outage (5)",
+    )
+    opa.add_argument(
+        "--max-attempts",
+        type=int,
+        default=3,
+        help="evaluations a batch may fail while OPA evaluates others before it is split and "
+        "dead-lettered document by document (3)",
+    )
+    opa.add_argument(
         "--dead-letter", type=Path, help="JSONL file for documents OPA rejects (else only logged)"
     )
     flow = parser.add_argument_group("pipeline")
@@ -236,6 +249,14 @@ def replay_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     _setup_logging()
+    if os.geteuid() != 0:
+        # Said first: every later failure (tracefs, BPF, perf buffers) follows from this one.
+        print(
+            "bpfopa run: needs root (loading BPF programs and reading tracefs); "
+            "run it with sudo or as the systemd service",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         from bpfopa.capture import open_live_source  # type: ignore[attr-defined,unused-ignore]
     except ImportError as exc:
@@ -278,6 +299,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         outage_buffer=args.outage_buffer,
         min_priority=args.min_priority,
         drain_timeout_s=args.drain_timeout,
+        max_attempts=args.max_attempts,
         select_syscalls=select_syscalls,
         opa_projection=args.opa_projection,
         prefilter=args.prefilter,
@@ -335,7 +357,11 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 url = managed.url
             client = OpaClient(
                 OpaClientConfig(
-                    url=url, token=token, ca_file=args.opa_ca_file, max_inflight=args.inflight
+                    url=url,
+                    token=token,
+                    ca_file=args.opa_ca_file,
+                    max_inflight=args.inflight,
+                    timeout_s=args.opa_timeout,
                 ),
                 dead_letter=DeadLetterFile(args.dead_letter, fsync_interval_s=args.fsync_interval),
                 on_latency=metrics.observe_opa_latency,
@@ -434,8 +460,9 @@ async def _run_pipeline(
         print(f"{prog}: aborted", file=sys.stderr)
         summary = pipeline.snapshot()
         code = 130
-    except BpfopaError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a stage or the capture crashed: fail loudly, systemd restarts
+        reason = str(exc) if isinstance(exc, BpfopaError) else f"crashed: {exc!r}"
+        print(f"{prog}: {reason}", file=sys.stderr)
         summary = pipeline.snapshot()
         code = EXIT_FAILED
     finally:
