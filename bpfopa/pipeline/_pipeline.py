@@ -61,7 +61,7 @@ PREFILTER_MODES = ("auto", "off")
 #: count batches, not events, and stay out of every sum of events).
 SOURCE_LOSS_COUNTERS = ("kernel_lost", "queue_dropped", "decode_errors")
 #: The source counter of events the kernel filter skipped (0 until a source reports it).
-FILTERED_IN_KERNEL = "filtered_in_kernel"
+FILTERED_IN_KERNEL = "kernel_filtered"
 
 
 def _is_loss_counter(name: str) -> bool:
@@ -337,17 +337,43 @@ class Pipeline:
             self.client, self.source, None if plan is None else plan.unscoped_rules
         )
 
-    async def _derive_policy_plan(self) -> None:
+    async def before_policy_swap(self) -> None:
+        """New rules may read what the current prefilter drops or the projection leaves out:
+        send every document, whole, until :meth:`policies_changed` derives both again."""
+        self.dedup_stage.prefilter = None
+        self.prefilter_off_reason = "policies are being reloaded"
+        if self.config.opa_projection != "off":
+            await self.client.set_projection_plan(None)
+            self.projection_off_reason = "policies are being reloaded"
+
+    async def policies_changed(self, policy_dirs: Sequence[Path] | None = None) -> None:
+        """OPA serves other policies now (``policy_dirs``: their files): derive the projection
+        and the prefilter again, and capture the syscalls the new rules declare."""
+        self._policy_plan = None
+        self._policy_plan_error = "not derived"
+        await self._derive_policy_plan(policy_dirs)
+        await self._load_prefilter()
+        await self._setup_projection()
+        if self.config.select_syscalls:
+            wanted = await self.client.syscalls()
+            if wanted is not None:
+                self.selected_syscalls = frozenset(wanted) | self.extra_syscalls
+                self.source.select_syscalls(self.selected_syscalls)
+        # The kernel filter is computed from the policies too.
+        await self.reload_kernel_filter()
+
+    async def _derive_policy_plan(self, policy_dirs: Sequence[Path] | None = None) -> None:
         """What the local policy files read: the field projection's input, and the proof the
         prefilter needs that every rule sees documents only through lib/events.by_syscall."""
         self._policy_plan = self.client.projection_plan  # derived by the caller
         if self._policy_plan is not None:
             return
-        if not self.config.policy_dirs:
+        dirs = tuple(policy_dirs) if policy_dirs is not None else self.config.policy_dirs
+        if not dirs:
             self._policy_plan_error = "no local policy files"
             return
         try:
-            self._policy_plan = await asyncio.to_thread(derive_plan, self.config.policy_dirs)
+            self._policy_plan = await asyncio.to_thread(derive_plan, dirs)
         except (BpfopaError, OSError, ValueError, KeyError, TypeError) as exc:
             self._policy_plan_error = f"derivation failed: {exc}"
 

@@ -27,6 +27,7 @@ from bpfopa.policy._projection import (
     exception_field_paths,
 )
 from bpfopa.policy._server import ManagedOpa, ServerState
+from bpfopa.policy._validate import PolicyProblem, PolicyRefusedError, validate_policies
 
 __all__ = [
     "OPA_VERSION",
@@ -38,6 +39,8 @@ __all__ = [
     "OpaClient",
     "OpaClientConfig",
     "PolicyAlert",
+    "PolicyProblem",
+    "PolicyRefusedError",
     "Prefilter",
     "PrefilterData",
     "Projection",
@@ -53,4 +56,5 @@ __all__ = [
     "load_prefilter",
     "opa_errors",
     "opa_version",
+    "validate_policies",
 ]

@@ -18,7 +18,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -192,9 +192,7 @@ class OpaClient:
         self.dead_letter = dead_letter or DeadLetterFile(None)
         self._on_latency = on_latency
         self._session: aiohttp.ClientSession | None = None
-        self._base = config.url.rstrip("/")
-        self._alerts_url = f"{self._base}/v1/data/{config.package}/alerts"
-        self._query_url = f"{self._base}/v1/query"
+        self.set_url(config.url)
         self._package_ref = "data." + config.package.replace("/", ".")
         self.inflight = 0
         self.requests = 0
@@ -207,6 +205,14 @@ class OpaClient:
         self.projection: Projection | None = None
         self._plan: ProjectionPlan | None = None
         self._next_refresh = 0.0
+
+    def set_url(self, url: str) -> None:
+        """Send the next requests to ``url`` (the managed OPA moved after a policy reload);
+        requests in flight finish where they are."""
+        self.config = replace(self.config, url=url)
+        self._base = url.rstrip("/")
+        self._alerts_url = f"{self._base}/v1/data/{self.config.package}/alerts"
+        self._query_url = f"{self._base}/v1/query"
 
     async def __aenter__(self) -> Self:
         await self.open()
