@@ -235,6 +235,7 @@ class Pipeline:
         self._last_source: dict[str, int] = {}
         self._last_stage_drops: dict[str, int] = {}
         self._stop_requested = False
+        self._swapping_policies = False
 
     @property
     def event_stages(self) -> list[Stage]:
@@ -340,6 +341,7 @@ class Pipeline:
     async def before_policy_swap(self) -> None:
         """New rules may read what the current prefilter drops or the projection leaves out:
         send every document, whole, until :meth:`policies_changed` derives both again."""
+        self._swapping_policies = True  # the periodic prefilter refresh must wait
         self.dedup_stage.prefilter = None
         self.prefilter_off_reason = "policies are being reloaded"
         if self.config.opa_projection != "off":
@@ -349,9 +351,10 @@ class Pipeline:
     async def policies_changed(self, policy_dirs: Sequence[Path] | None = None) -> None:
         """OPA serves other policies now (``policy_dirs``: their files): derive the projection
         and the prefilter again, and capture the syscalls the new rules declare."""
-        self._policy_plan = None
+        self._swapping_policies = True
         self._policy_plan_error = "not derived"
         await self._derive_policy_plan(policy_dirs)
+        self._swapping_policies = False
         await self._load_prefilter()
         await self._setup_projection()
         if self.config.select_syscalls:
@@ -394,6 +397,8 @@ class Pipeline:
     async def _load_prefilter(self) -> None:
         """(Re-)read the prefilter's constants from OPA; never fatal: every document is sent."""
         stage = self.dedup_stage
+        if self._swapping_policies:
+            return
         if self.config.prefilter == "off":
             self.prefilter_off_reason = "--prefilter off"
             stage.prefilter = None

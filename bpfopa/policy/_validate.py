@@ -119,10 +119,16 @@ def _run(command: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
 
 
 def _json(done: subprocess.CompletedProcess[bytes], what: str) -> Any:
-    try:
-        return json.loads(done.stdout or b"{}")
-    except ValueError as exc:
-        raise PolicyEngineError(f"{what} printed invalid JSON: {exc}") from exc
+    """The JSON opa printed (errors go to stdout or, for parse errors, stderr)."""
+    for stream in (done.stdout, done.stderr):
+        if stream.strip():
+            try:
+                return json.loads(stream)
+            except ValueError:
+                continue
+    if done.returncode == 0:
+        raise PolicyEngineError(f"{what} printed no JSON")
+    return {}
 
 
 def _opa_errors(document: Any, fallback: str, stderr: bytes = b"") -> list[PolicyProblem]:
