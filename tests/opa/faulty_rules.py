@@ -83,7 +83,8 @@ batch_alerts contains [i, alert] if {
 )
 
 #: A well-formed rule (the hot-reload tests add it). Its path passes lib/events' open
-#: prefilter (any path below /dev/), which decides what rules reading events.by_syscall see.
+#: prefilter (any path below /dev/, /dev/shm included), which decides what the rules reading
+#: events.by_syscall see.
 GOOD = _rule(
     "custom_good",
     """
@@ -91,7 +92,7 @@ batch_alerts contains [i, alert] if {
 	some name in syscalls
 	some i in events.by_syscall[name]
 	doc := input.events[i]
-	doc.event.path == "/dev/bpfopa-custom-good"
+	doc.event.path == "/dev/shm/bpfopa-custom-good"
 	alert := result.alert(_metadata, doc, "custom good")
 }
 """,

@@ -65,7 +65,7 @@ async def test_reload_swaps_valid_policies_and_refuses_broken_ones(tmp_path: Pat
             pipeline = Pipeline(source, client, [CallbackSink(got)], config)
             reloader = PolicyReloader(pipeline, opa)
             run = asyncio.create_task(pipeline.run())
-            await evaluated(source, got, [opened("/dev/bpfopa-custom-good", 1)])
+            await evaluated(source, got, [opened("/dev/shm/bpfopa-custom-good", 1)])
             assert CUSTOM not in got.rules()
 
             # A valid new rule: served after the reload, with its syscall selected.
@@ -73,7 +73,7 @@ async def test_reload_swaps_valid_policies_and_refuses_broken_ones(tmp_path: Pat
             first_url = opa.url
             assert await reloader.reload()
             assert opa.url != first_url and client.config.url == opa.url
-            await evaluated(source, got, [opened("/dev/bpfopa-custom-good", 2)])
+            await evaluated(source, got, [opened("/dev/shm/bpfopa-custom-good", 2)])
             assert pids(got, CUSTOM) == [2]
             assert RULE_POLICY_RELOADED in got.rules()
             assert pipeline.selected_syscalls is not None and "openat" in pipeline.selected_syscalls
@@ -88,7 +88,7 @@ async def test_reload_swaps_valid_policies_and_refuses_broken_ones(tmp_path: Pat
             conflict = write_rule(custom, "custom_conflict", CONFLICTING)
             assert not await reloader.reload()
             assert opa.url == served
-            await evaluated(source, got, [opened("/dev/bpfopa-custom-good", 3)])
+            await evaluated(source, got, [opened("/dev/shm/bpfopa-custom-good", 3)])
             await source.stop()
             summary = await run
     refusals = [a for a in got.alerts if a["rule"] == RULE_POLICY_REFUSED]
