@@ -432,6 +432,8 @@ class Pipeline:
     async def _refresh_prefilter(self) -> None:
         while True:
             await asyncio.sleep(self.config.prefilter_refresh_s)
+            if self._swapping_policies:  # policies_changed() reloads both
+                continue
             try:
                 await self._load_prefilter()
                 await self.reload_kernel_filter()

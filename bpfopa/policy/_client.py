@@ -98,8 +98,6 @@ class OpaClientConfig:
     projection_refresh_s: float = 10.0
 
 
-
-
 @contextlib.contextmanager
 def opa_errors(url: str) -> Iterator[None]:
     """Translate transport exceptions to :mod:`bpfopa.errors`, the most specific class first."""

@@ -46,7 +46,7 @@ def fires(out: Path, rule: str, command: list[str], within: float = 15.0) -> boo
         proc.wait(5)
         for _ in range(50):
             if any(
-                a["rule"] == rule and a.get("input", {}).get("process", {}).get("pid") == proc.pid
+                a["rule"] == rule and a.get("process", {}).get("pid") == proc.pid
                 for a in alerts(out)
             ):
                 return True

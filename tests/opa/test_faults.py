@@ -51,7 +51,12 @@ def client_for(url: str, dead: Path | None = None, timeout_s: float = 1.0) -> Op
 
 
 def pipeline_for(source: QueueSource, client: OpaClient, got: Collected, **config: Any) -> Pipeline:
-    settings: dict[str, Any] = {"batch_size": 20, "batch_age_ms": 5, "dedup_window_ms": 0}
+    settings: dict[str, Any] = {
+        "batch_size": 20,
+        "batch_age_ms": 5,
+        "dedup_window_ms": 0,
+        "alert_document": "full",
+    }
     pipeline = Pipeline(source, client, [CallbackSink(got)], PipelineConfig(**(settings | config)))
     pipeline.policy_stage.probe_initial_s = 0.05
     pipeline.policy_stage.probe_max_s = 0.2

@@ -61,7 +61,9 @@ async def test_reload_swaps_valid_policies_and_refuses_broken_ones(tmp_path: Pat
         client = OpaClient(OpaClientConfig(url=opa.url, token=opa.token))
         async with client:
             opa.on_url_change(client.set_url)
-            config = PipelineConfig(hostname="h", policy_dirs=tuple(opa.sources))
+            config = PipelineConfig(
+                hostname="h", policy_dirs=tuple(opa.sources), alert_document="full"
+            )
             pipeline = Pipeline(source, client, [CallbackSink(got)], config)
             reloader = PolicyReloader(pipeline, opa)
             run = asyncio.create_task(pipeline.run())
