@@ -110,3 +110,9 @@ def write_rule(directory: Path, name: str, text: str) -> Path:
     path = directory / name / f"{name}.rego"
     path.write_text(text)
     return path
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """The line number of the ``occurrence``-th line of ``text`` containing ``needle``."""
+    rows = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    return rows[occurrence - 1]

@@ -15,6 +15,7 @@ from tests.opa.faulty_rules import (
     DIVIDES_BY_ZERO,
     GOOD,
     MISSPELT_SYSCALL,
+    line_of,
     missing_id,
     write_rule,
 )
@@ -47,8 +48,13 @@ def test_metadata_and_syscall_problems_name_file_and_line(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("name", "text", "line", "reason"),
     [
-        ("custom_divide", DIVIDES_BY_ZERO, 20, "eval_builtin_error: div: divide by zero"),
-        ("custom_conflict", CONFLICTING, 22, "eval_conflict_error"),
+        (
+            "custom_divide",
+            DIVIDES_BY_ZERO,
+            line_of(DIVIDES_BY_ZERO, "/ 0"),
+            "eval_builtin_error: div: divide by zero",
+        ),
+        ("custom_conflict", CONFLICTING, line_of(CONFLICTING, "_level := ", 2), "eval_conflict"),
     ],
 )
 def test_rules_that_error_on_a_dry_evaluation_are_refused(

@@ -18,7 +18,7 @@ from bpfopa.pipeline import (
     QueueSource,
 )
 from bpfopa.policy import ManagedOpa, OpaClient, OpaClientConfig
-from tests.opa.faulty_rules import CONFLICTING, GOOD, MISSPELT_SYSCALL, write_rule
+from tests.opa.faulty_rules import CONFLICTING, GOOD, MISSPELT_SYSCALL, line_of, write_rule
 from tests.opa.test_client import shadow_read_by_cat
 from tests.opa.test_pipeline import Collected
 
@@ -96,7 +96,7 @@ async def test_reload_swaps_valid_policies_and_refuses_broken_ones(tmp_path: Pat
     refusals = [a for a in got.alerts if a["rule"] == RULE_POLICY_REFUSED]
     assert len(refusals) == 2
     assert f"{bad}:8: " in refusals[0]["output"] and "opennat" in refusals[0]["output"]
-    assert f"{conflict}:22: " in refusals[1]["output"]
+    assert f"{conflict}:{line_of(CONFLICTING, '_level := ', 2)}: " in refusals[1]["output"]
     assert "eval_conflict_error" in refusals[1]["output"]
     assert pids(got, CUSTOM) == [2, 3]
     assert got.rules().count(SENSITIVE) == 3  # the markers: detection never stopped
