@@ -20,7 +20,6 @@ from bpfopa.output import (
     FieldRegistry,
     internal_alert,
     priority_rank,
-    sink_books,
 )
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
@@ -40,6 +39,7 @@ from bpfopa.pipeline._stages import (
     SourceStage,
     Stage,
 )
+from bpfopa.pipeline._summary import event_books, pipeline_snapshot
 from bpfopa.policy import OpaClient, load_prefilter
 from bpfopa.policy._projection import ProjectionPlan, derive_plan
 from bpfopa.runtime import ContainerMetadata
@@ -55,13 +55,6 @@ RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
 STAGE_NAMES = ("containers", "dedup", "batch", "policy", "sink")
 PROJECTION_MODES = ("auto", "off")
 PREFILTER_MODES = ("auto", "off")
-
-
-#: Source counters that are events lost before they became documents (``*_batches`` counters
-#: count batches, not events, and stay out of every sum of events).
-SOURCE_LOSS_COUNTERS = ("kernel_lost", "queue_dropped", "decode_errors")
-#: The source counter of events the kernel filter skipped (0 until a source reports it).
-FILTERED_IN_KERNEL = "kernel_filtered"
 
 
 def _is_loss_counter(name: str) -> bool:
@@ -222,14 +215,14 @@ class Pipeline:
             max_attempts=cfg.max_attempts,
         )
         #: Each queue between event stages with the stage that consumes it (for the books).
-        self._event_queues: list[tuple[Channel[Any], Stage]] = [
+        self.event_queues: list[tuple[Channel[Any], Stage]] = [
             (to_dedup, self.dedup_stage),
             (to_batch, self.batch_stage),
             (to_policy, self.policy_stage),
         ]
         if self.container_stage is not None:
             assert self.container_stage.inbox is not None
-            self._event_queues.insert(0, (self.container_stage.inbox, self.container_stage))
+            self.event_queues.insert(0, (self.container_stage.inbox, self.container_stage))
         self._monitor: asyncio.Task[None] | None = None
         self._prefilter_refresher: asyncio.Task[None] | None = None
         self._last_source: dict[str, int] = {}
@@ -482,7 +475,7 @@ class Pipeline:
         for stage in self.event_stages:
             await stage.aclose()
         # Events still queued between stages are lost with the run: counted, never vanished.
-        for queue, consumer in self._event_queues:
+        for queue, consumer in self.event_queues:
             consumer.stats.drop("aborted_queued", queue.weight)
             queue.clear()
         # Alerts already handed to sinks are still written (bounded by the sinks' buffers).
@@ -552,113 +545,10 @@ class Pipeline:
         if alerts:
             await self.publish(alerts)
 
-    def _projection_summary(self) -> dict[str, Any]:
-        projection = self.client.projection
-        if projection is None or projection.keeps_everything:
-            reason = self.projection_off_reason or "the policies read whole documents"
-            return {"enabled": False, "reason": reason}
-        return {"enabled": True, "paths": len(projection.paths())}
-
-    def _prefilter_summary(self) -> dict[str, Any]:
-        judged = self.dedup_stage.stats.prefiltered
-        if self.dedup_stage.prefilter is None:
-            return {"enabled": False, "reason": self.prefilter_off_reason, "prefiltered": judged}
-        return {"enabled": True, "prefiltered": judged}
-
     def books(self) -> dict[str, Any]:
-        """The event books: ``observed == filtered_in_kernel + prefiltered + deduplicated +
-        evaluated + sum(dropped) + pending`` (``pending``: still on its way, 0 after a run).
-
-        ``observed`` counts what the source saw: the documents it produced, the events it
-        lost before they became documents, and those the kernel filter skipped. The other
-        side is counted independently by each stage.
-        """
-        source = self.source.counters()
-        filtered_in_kernel = int(source.get(FILTERED_IN_KERNEL, 0))
-        dropped: dict[str, int] = {
-            f"source.{key}": int(source[key]) for key in SOURCE_LOSS_COUNTERS if source.get(key)
-        }
-        for stage in self.event_stages:
-            for reason, count in stage.stats.dropped.items():
-                dropped[f"{stage.name}.{reason}"] = count
-        policy = self.policy_stage
-        pending = (
-            sum(queue.weight for queue, _ in self._event_queues)
-            + (self.container_stage.parked if self.container_stage is not None else 0)
-            + self.dedup.pending
-            + len(self.batcher)
-            + policy.backlog_events
-            + policy.inflight_events
-        )
-        source_losses = sum(int(source.get(key, 0)) for key in SOURCE_LOSS_COUNTERS)
-        observed = filtered_in_kernel + source_losses + self.source_stage.stats.received
-        terms = {
-            "filtered_in_kernel": filtered_in_kernel,
-            "prefiltered": self.dedup_stage.stats.prefiltered,
-            "deduplicated": self.dedup.merged,
-            "evaluated": policy.stats.emitted,
-            "pending": pending,
-        }
-        accounted = sum(terms.values()) + sum(dropped.values())
-        return {
-            "observed": observed,
-            **terms,
-            "dropped": dropped,
-            "balanced": observed == accounted,
-        }
+        """The event books (see :func:`bpfopa.pipeline._summary.event_books`)."""
+        return event_books(self)
 
     def snapshot(self) -> dict[str, Any]:
         """Counters of every stage, the source, dedup, OPA client and alerts, and the books."""
-        return {
-            "state": self.state.value,
-            "books": self.books(),
-            "source": dict(self.source.counters()),
-            "stages": {stage.name: stage.stats.snapshot() for stage in self.stages},
-            "dedup": {
-                "received": self.dedup.received,
-                "merged": self.dedup.merged,
-                "held": len(self.dedup),
-                "pending": self.dedup.pending,
-                "evicted_early": self.dedup.evicted_early,
-            },
-            "batches": self.batcher.batches,
-            "batches_closed_idle": self.batch_stage.early_batches,
-            "opa": {
-                "requests": self.client.requests,
-                "retries": self.client.retries,
-                "rejected": self.client.rejected,
-                "inflight": self.client.inflight,
-                "outage": self.policy_stage.outage,
-                "outages": self.policy_stage.outages,
-                "recoveries": self.policy_stage.recoveries,
-                "backlog_events": self.policy_stage.backlog_events,
-                "inflight_events": self.policy_stage.inflight_events,
-                "poisoned": self.policy_stage.poisoned,
-                "request_limit": self.policy_stage.request_limit,
-                "rule_faults": dict(self.client.rule_faults),
-                "malformed_verdicts": self.client.malformed_verdicts,
-                "projection": self._projection_summary(),
-            },
-            "prefilter": self._prefilter_summary(),
-            "kernel_filter": self.kernel_filter.summary(),
-            "containers": self.container_stage.snapshot() if self.container_stage else None,
-            "alerts": {
-                "by_rule": {
-                    f"{rule}|{priority}": n
-                    for (rule, priority), n in self.policy_stage.alerts_by_rule.items()
-                },
-                "total": sum(self.policy_stage.alerts_by_rule.values()),
-                "filtered": self.policy_stage.filtered_alerts,
-                "internal": dict(self.internal_alerts),
-            },
-            "sinks": {sink.name: dict(sink.counters()) for sink in self.sinks},
-            "alert_books": {
-                stage.sink.name: sink_books(
-                    stage.published,
-                    stage.stats.received,
-                    stage.stats.dropped,
-                    stage.sink.counters(),
-                )
-                for stage in self.sink_stages
-            },
-        }
+        return pipeline_snapshot(self)
