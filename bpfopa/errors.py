@@ -7,7 +7,8 @@
     │   └── AttachError           a tracepoint could not be attached
     ├── DecodeError               a kernel record does not match the wire layout
     ├── PolicyEngineError         talking to OPA
-    │   ├── OpaUnavailableError   connection refused/reset, timeout, 5xx, 429  (retriable)
+    │   ├── OpaUnavailableError   connection refused/reset, 5xx, 429  (retriable)
+    │   │   └── OpaTimeoutError   no answer within the timeout (not retried: an outage at once)
     │   ├── OpaRejectedError      4xx: the request or one of its documents is bad (not retriable)
     │   ├── PolicyMissingError    OPA answers but the bpfopa policies are not loaded
     │   └── OpaBinaryError        the pinned opa binary is missing or the wrong version
@@ -33,6 +34,7 @@ __all__ = [
     "FieldRegistryError",
     "OpaBinaryError",
     "OpaRejectedError",
+    "OpaTimeoutError",
     "OpaUnavailableError",
     "PolicyEngineError",
     "PolicyMissingError",
@@ -78,6 +80,16 @@ class OpaUnavailableError(PolicyEngineError):
     """OPA did not answer usefully: refused, reset, timed out, 5xx or 429."""
 
     retriable = True
+
+
+class OpaTimeoutError(OpaUnavailableError):
+    """OPA did not answer within the request timeout.
+
+    Not retried in place: a hung OPA would otherwise stay invisible for attempts x timeout.
+    The pipeline declares the outage at the first one and probes with real evaluations.
+    """
+
+    retriable = False
 
 
 class OpaRejectedError(PolicyEngineError):

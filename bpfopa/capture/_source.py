@@ -32,6 +32,7 @@ from bpfopa.capture._probes import (
     load_probes,
 )
 from bpfopa.enrich import DocumentBuilder
+from bpfopa.errors import CaptureError
 from bpfopa.schema import BY_NAME, PROCESS_STATE_SYSCALLS
 from bpfopa.state import CgroupResolver, Clock, ProcessTable, cgroup2_mount
 
@@ -149,9 +150,14 @@ class LiveSource:
                     break
                 elif transport.name == "ringbuf" and not merger.held:
                     time.sleep(self._poll_interval)
-        except Exception:
+        except Exception as exc:
+            # Handed to batches(), which raises it: the run fails loudly (non-zero exit, the
+            # reason on stderr) instead of ending the stream as if capture had finished.
             log.exception("kernel poll thread failed")
-        finally:
+            loop.call_soon_threadsafe(
+                self._hand_over, CaptureError(f"kernel poll thread crashed: {exc!r}"), 0
+            )
+        else:
             loop.call_soon_threadsafe(self._hand_over, _STOP, 0)
 
     def _hand_over(self, item: list[bytes] | object, n_lifecycle: int) -> None:
@@ -188,6 +194,8 @@ class LiveSource:
                     item = []
             else:
                 item = await self._queue.get()
+            if isinstance(item, CaptureError):
+                raise item
             if not isinstance(item, list):
                 return
             self._counters["records"] += len(item)

@@ -113,6 +113,7 @@ class _PipelineCollector(Collector):
         )
         backlog.add_metric([], opa["backlog_events"])
         yield from (inflight, requests, retries, rejected, outages, backlog)
+        yield from _reliability_metrics(snap)
 
         alerts = CounterMetricFamily(
             "bpfopa_alerts", "Alerts raised by rule and priority", labels=["rule", "priority"]
@@ -152,6 +153,72 @@ def _alert_books(books: dict[str, Any]) -> Iterator[Metric]:
             dropped.add_metric([sink, reason], count)
         pending.add_metric([sink], book["pending"])
     yield from (produced, delivered, dropped, pending)
+
+
+def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, doc)
+    family.add_metric([], value)
+    return family
+
+
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc)
+    family.add_metric([], value)
+    return family
+
+
+def _reliability_metrics(snap: dict[str, Any]) -> Iterator[Metric]:
+    """The event books (observed = filtered in kernel + prefiltered + deduplicated + evaluated
+    + dropped + pending) and the policy engine's fault counters."""
+    books = snap["books"]
+    yield _counter("bpfopa_events_observed", "Events the source saw", books["observed"])
+    yield _counter(
+        "bpfopa_events_filtered_in_kernel",
+        "Events the kernel filter skipped (no rule can flag them)",
+        books["filtered_in_kernel"],
+    )
+    yield _counter("bpfopa_events_prefiltered", "Events judged without OPA", books["prefiltered"])
+    yield _counter(
+        "bpfopa_events_deduplicated",
+        "Events merged into another evaluated document's repeat count",
+        books["deduplicated"],
+    )
+    yield _counter("bpfopa_events_evaluated", "Events OPA evaluated", books["evaluated"])
+    dropped = CounterMetricFamily(
+        "bpfopa_events_dropped", "Events lost, by where and why", labels=["where", "reason"]
+    )
+    for key, count in books["dropped"].items():
+        where, _, reason = key.partition(".")
+        dropped.add_metric([where, reason], count)
+    yield dropped
+    yield _gauge("bpfopa_events_pending", "Events on their way through", books["pending"])
+    yield _gauge(
+        "bpfopa_events_books_balanced", "1 while the event books balance", books["balanced"]
+    )
+    opa = snap["opa"]
+    yield _gauge("bpfopa_opa_outage", "1 while OPA is declared unavailable", opa["outage"])
+    yield _counter("bpfopa_opa_recoveries", "Outages ended by a real evaluation", opa["recoveries"])
+    yield _counter(
+        "bpfopa_opa_poisoned_documents",
+        "Documents dead-lettered after max attempts while OPA evaluated others",
+        opa["poisoned"],
+    )
+    yield _gauge(
+        "bpfopa_opa_inflight_events", "Events in requests in flight", opa["inflight_events"]
+    )
+    yield _gauge(
+        "bpfopa_opa_request_limit",
+        "Documents per request after poison splits (0: whole batches)",
+        opa["request_limit"] or 0,
+    )
+    faults = CounterMetricFamily(
+        "bpfopa_rule_evaluation_errors",
+        "Documents a rule could not evaluate (every other rule did)",
+        labels=["rule"],
+    )
+    for rule, count in opa["rule_faults"].items():
+        faults.add_metric([rule], count)
+    yield faults
 
 
 class PipelineMetrics:

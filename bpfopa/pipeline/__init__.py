@@ -10,13 +10,17 @@ from bpfopa.pipeline._pipeline import (
     Pipeline,
     PipelineConfig,
 )
-from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource, QueueSource, ReplaySource
-from bpfopa.pipeline._stages import (
+from bpfopa.pipeline._policy_stage import (
     RULE_OPA_RECOVERED,
     RULE_OPA_UNAVAILABLE,
+    RULE_RULE_FAULT,
+    PolicyStage,
+)
+from bpfopa.pipeline._reload import RULE_POLICY_REFUSED, RULE_POLICY_RELOADED, PolicyReloader
+from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource, QueueSource, ReplaySource
+from bpfopa.pipeline._stages import (
     BatchStage,
     DedupStage,
-    PolicyStage,
     SinkStage,
     SourceStage,
     Stage,
@@ -27,6 +31,9 @@ __all__ = [
     "RULE_OPA_RECOVERED",
     "RULE_OPA_UNAVAILABLE",
     "RULE_PIPELINE_DROP",
+    "RULE_POLICY_REFUSED",
+    "RULE_POLICY_RELOADED",
+    "RULE_RULE_FAULT",
     "RULE_SYSCALL_DROP",
     "BatchStage",
     "Batcher",
@@ -38,6 +45,7 @@ __all__ = [
     "Lifecycle",
     "Pipeline",
     "PipelineConfig",
+    "PolicyReloader",
     "PolicyStage",
     "QueuePolicy",
     "QueueSource",

@@ -182,6 +182,12 @@ class Channel(Generic[T]):
         self._wake(self._putters)
         return item
 
+    def clear(self) -> None:
+        """Forget the queued items (an aborted run counts them first)."""
+        self._items.clear()
+        self._weight = 0
+        self._wake(self._putters)
+
     def close(self) -> None:
         """No more items will come; consumers get None after the remaining ones."""
         self._closed = True

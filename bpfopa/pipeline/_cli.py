@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from bpfopa._paths import POLICIES_DIR
+from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import BpfopaError, OpaBinaryError, PolicyEngineError
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
 from bpfopa.output import (
@@ -30,8 +31,16 @@ from bpfopa.pipeline._channel import QueuePolicy
 from bpfopa.pipeline._gc import tune_garbage_collector
 from bpfopa.pipeline._kernel_filter import KERNEL_FILTER_MODES
 from bpfopa.pipeline._pipeline import PREFILTER_MODES, PROJECTION_MODES, Pipeline, PipelineConfig
+from bpfopa.pipeline._reload import PolicyReloader
 from bpfopa.pipeline._source import STDIN, EventSource, ReplaySource
-from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
+from bpfopa.policy import (
+    DeadLetterFile,
+    ManagedOpa,
+    OpaClient,
+    OpaClientConfig,
+    PolicyRefusedError,
+    validate_policies,
+)
 from bpfopa.runtime import DEFAULT_SOCKETS, ContainerMetadata
 
 __all__ = ["register"]
@@ -89,6 +98,19 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         "derived from the policies' prefilter); off: every captured record reaches userspace (on)",
     )
     opa.add_argument("--inflight", type=int, default=4, help="OPA requests in flight (4)")
+    opa.add_argument(
+        "--opa-timeout",
+        type=float,
+        default=5.0,
+        help="seconds an OPA request may take; the first one past it declares the outage (5)",
+    )
+    opa.add_argument(
+        "--max-attempts",
+        type=int,
+        default=3,
+        help="evaluations a batch may fail while OPA evaluates others before it is split and "
+        "dead-lettered document by document (3)",
+    )
     opa.add_argument(
         "--dead-letter", type=Path, help="JSONL file for documents OPA rejects (else only logged)"
     )
@@ -236,6 +258,14 @@ def replay_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     _setup_logging()
+    if os.geteuid() != 0:
+        # Said first: every later failure (tracefs, BPF, perf buffers) follows from this one.
+        print(
+            "bpfopa run: needs root (loading BPF programs and reading tracefs); "
+            "run it with sudo or as the systemd service",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         from bpfopa.capture import open_live_source  # type: ignore[attr-defined,unused-ignore]
     except ImportError as exc:
@@ -278,6 +308,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         outage_buffer=args.outage_buffer,
         min_priority=args.min_priority,
         drain_timeout_s=args.drain_timeout,
+        max_attempts=args.max_attempts,
         select_syscalls=select_syscalls,
         opa_projection=args.opa_projection,
         prefilter=args.prefilter,
@@ -329,13 +360,19 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             if args.opa_url:
                 url = args.opa_url
             else:
-                managed = ManagedOpa(extra_policies=args.policies)
+                managed = ManagedOpa(extra_policies=args.policies, authentication=True)
+                # Refused with file:line and the reason before anything loads them.
+                await asyncio.to_thread(validate_policies, managed.sources)
                 await managed.start()
                 stack.push_async_callback(managed.aclose)
-                url = managed.url
+                url, token = managed.url, managed.token
             client = OpaClient(
                 OpaClientConfig(
-                    url=url, token=token, ca_file=args.opa_ca_file, max_inflight=args.inflight
+                    url=url,
+                    token=token,
+                    ca_file=args.opa_ca_file,
+                    max_inflight=args.inflight,
+                    timeout_s=args.opa_timeout,
                 ),
                 dead_letter=DeadLetterFile(
                     args.dead_letter,
@@ -355,6 +392,10 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             source_aclose = getattr(source, "aclose", None)
             if source_aclose is not None:  # the live source releases its probes here
                 stack.push_async_callback(source_aclose)
+        except PolicyRefusedError as exc:
+            for line in str(exc).splitlines():
+                print(f"{prog}: {escape_for_terminal(line)}", file=sys.stderr)
+            return EXIT_USAGE
         except (OpaBinaryError, PolicyEngineError, OSError, ValueError) as exc:
             print(f"{prog}: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -379,6 +420,10 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
             containers=containers,
         )
         metrics.bind(pipeline)
+        if managed is not None:
+            managed.on_url_change(client.set_url)
+        reloader = PolicyReloader(pipeline, managed)
+        stack.push_async_callback(reloader.aclose)
         if metrics_addr is not None:
             server = MetricsServer(metrics, *metrics_addr, ready=lambda: pipeline.ready)
             try:
@@ -388,7 +433,7 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 return EXIT_USAGE
             stack.push_async_callback(server.aclose)
         tune_garbage_collector()
-        exit_code = await _run_pipeline(pipeline, prog, file_sink, args.duration)
+        exit_code = await _run_pipeline(pipeline, prog, file_sink, args.duration, reloader)
     return exit_code
 
 
@@ -401,7 +446,11 @@ def _container_metadata(args: argparse.Namespace) -> ContainerMetadata | None:
 
 
 async def _run_pipeline(
-    pipeline: Pipeline, prog: str, file_sink: FileSink | None, duration: float | None
+    pipeline: Pipeline,
+    prog: str,
+    file_sink: FileSink | None,
+    duration: float | None,
+    reloader: PolicyReloader | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
@@ -422,11 +471,19 @@ async def _run_pipeline(
         elif main is not None:
             main.cancel()
 
+    def on_hangup() -> None:
+        # logrotate's reopen, and the policies' hot reload.
+        if file_sink is not None:
+            file_sink.request_reopen()
+        if reloader is not None:
+            log.warning("%s: reloading the policies on SIGHUP", prog)
+            reloader.request()
+
     handled = [signal.SIGINT, signal.SIGTERM]
     for signum in handled:
         loop.add_signal_handler(signum, on_stop_signal, signum)
-    if file_sink is not None:
-        loop.add_signal_handler(signal.SIGHUP, file_sink.request_reopen)
+    if file_sink is not None or reloader is not None:
+        loop.add_signal_handler(signal.SIGHUP, on_hangup)
         handled.append(signal.SIGHUP)
     timer = (
         loop.call_later(duration, lambda: loop.create_task(pipeline.stop())) if duration else None
@@ -438,8 +495,9 @@ async def _run_pipeline(
         print(f"{prog}: aborted", file=sys.stderr)
         summary = pipeline.snapshot()
         code = 130
-    except BpfopaError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a stage or the capture crashed: fail loudly, systemd restarts
+        reason = str(exc) if isinstance(exc, BpfopaError) else f"crashed: {exc!r}"
+        print(f"{prog}: {reason}", file=sys.stderr)
         summary = pipeline.snapshot()
         code = EXIT_FAILED
     finally:

@@ -1,9 +1,13 @@
-"""Deduplication: identical events within a window become one evaluation with a repeat count.
+"""Deduplication: identical events within a window become at most two evaluations.
 
 Two events are identical when the same process (pid and exe) made the same syscall with the same
-path, params, fd and result. The first one is held for the window; every repeat inside the window
-only increments its ``repeat`` (a top-level field of the document). Memory is bounded by
-``max_keys``: past it the oldest entry is released early.
+path, params, fd and result. The first one passes at once (``repeat: 1``, a top-level field of
+the document), so deduplication adds no latency to an alert. Its repeats inside the window are
+merged into one summary document, the first repeat, whose ``repeat`` counts them all; it is
+released when the window closes. Memory is bounded by ``max_keys``: past it the oldest entry is
+released early.
+
+Counters: ``received = released + merged + pending`` (``pending``: summaries not yet released).
 """
 
 from __future__ import annotations
@@ -47,8 +51,9 @@ def dedup_key(doc: Document) -> bytes:
 
 @dataclass(slots=True)
 class _Held:
-    doc: Document
     deadline: float
+    #: The first repeat, which carries the count of them all (None: no repeat yet).
+    summary: Document | None = None
 
 
 class Deduplicator:
@@ -67,12 +72,19 @@ class Deduplicator:
         self.merged = 0
         self.released = 0
         self.evicted_early = 0
+        self._pending = 0
 
     def __len__(self) -> int:
         return len(self._held)
 
+    @property
+    def pending(self) -> int:
+        """Summary documents held until their window closes."""
+        return self._pending
+
     def add(self, docs: list[Document], now: float) -> list[Document]:
-        """Take new documents; return those whose window closed (oldest first)."""
+        """Take new documents; return the first occurrences among them at once, after the
+        summaries whose window closed (oldest first)."""
         self.received += len(docs)
         if self.window_s == 0:
             for doc in docs:
@@ -85,20 +97,32 @@ class Deduplicator:
             key = dedup_key(doc)
             entry = held.get(key)
             if entry is not None:
-                entry.doc["repeat"] += 1
-                self.merged += 1
+                if entry.summary is None:
+                    doc["repeat"] = 1
+                    entry.summary = doc
+                    self._pending += 1
+                else:
+                    entry.summary["repeat"] += 1
+                    self.merged += 1
                 continue
             doc["repeat"] = 1
-            held[key] = _Held(doc, now + self.window_s)
+            out.append(doc)
+            self.released += 1
+            held[key] = _Held(now + self.window_s)
             if len(held) > self.max_keys:
                 _, oldest = held.popitem(last=False)
-                self.evicted_early += 1
-                self.released += 1
-                out.append(oldest.doc)
+                if oldest.summary is not None:
+                    self.evicted_early += 1
+                    self._release(oldest.summary, out)
         return out
 
+    def _release(self, summary: Document, out: list[Document]) -> None:
+        out.append(summary)
+        self._pending -= 1
+        self.released += 1
+
     def expire(self, now: float) -> list[Document]:
-        """Release every document whose window has closed."""
+        """Release every summary whose window has closed; forget those keys."""
         out: list[Document] = []
         held = self._held
         while held:
@@ -106,8 +130,8 @@ class Deduplicator:
             if entry.deadline > now:
                 break
             del held[key]
-            out.append(entry.doc)
-        self.released += len(out)
+            if entry.summary is not None:
+                self._release(entry.summary, out)
         return out
 
     def next_deadline(self) -> float | None:
@@ -116,8 +140,10 @@ class Deduplicator:
         return next(iter(self._held.values())).deadline
 
     def flush(self) -> list[Document]:
-        """Release everything held (end of stream)."""
-        out = [entry.doc for entry in self._held.values()]
+        """Release every summary held (end of stream)."""
+        out: list[Document] = []
+        for entry in self._held.values():
+            if entry.summary is not None:
+                self._release(entry.summary, out)
         self._held.clear()
-        self.released += len(out)
         return out

@@ -20,7 +20,6 @@ from bpfopa.output import (
     FieldRegistry,
     internal_alert,
     priority_rank,
-    sink_books,
 )
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
@@ -31,15 +30,16 @@ from bpfopa.pipeline._kernel_filter import (
     KernelFilterControl,
     KernelFilterMode,
 )
+from bpfopa.pipeline._policy_stage import PolicyStage
 from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource
 from bpfopa.pipeline._stages import (
     BatchStage,
     DedupStage,
-    PolicyStage,
     SinkStage,
     SourceStage,
     Stage,
 )
+from bpfopa.pipeline._summary import event_books, pipeline_snapshot
 from bpfopa.policy import OpaClient, load_prefilter
 from bpfopa.policy._projection import ProjectionPlan, derive_plan
 from bpfopa.runtime import ContainerMetadata
@@ -81,6 +81,9 @@ class PipelineConfig:
     hostname: str = field(default_factory=socket.gethostname)
     sink_capacity: int = 10_000
     drain_timeout_s: float = 30.0
+    #: Evaluations a batch may fail while OPA evaluates others before it is poison (split,
+    #: then dead-lettered document by document).
+    max_attempts: int = 3
     #: Source losses per second above which "syscall event drop" is raised.
     drop_alert_threshold: float = 0.0
     monitor_interval_s: float = 1.0
@@ -123,8 +126,8 @@ class PipelineConfig:
         unknown = set(self.queue_policies) - set(STAGE_NAMES)
         if unknown:
             raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages: {STAGE_NAMES}")
-        if self.batch_size < 1 or self.inflight < 1 or self.queue_capacity < 1:
-            raise ValueError("batch_size, inflight and queue_capacity must be >= 1")
+        if min(self.batch_size, self.inflight, self.queue_capacity, self.max_attempts) < 1:
+            raise ValueError("batch_size, inflight, queue_capacity and max_attempts must be >= 1")
 
     def policy_for(self, stage: str) -> QueuePolicy:
         return self.queue_policies.get(stage, self.queue_policy)
@@ -194,7 +197,9 @@ class Pipeline:
         else:
             self.source_stage = SourceStage(source, to_dedup)
         self.dedup_stage = DedupStage(self.dedup, to_dedup, to_batch)
-        self.batch_stage = BatchStage(self.batcher, to_batch, to_policy, on_batch)
+        self.batch_stage = BatchStage(
+            self.batcher, to_batch, to_policy, on_batch, idle=lambda: self.policy_stage.idle
+        )
         self.policy_stage = PolicyStage(
             client,
             to_policy,
@@ -207,12 +212,23 @@ class Pipeline:
             alert_builder=AlertBuilder(
                 FieldRegistry.load(cfg.field_registry), cfg.hostname, cfg.alert_document
             ),
+            max_attempts=cfg.max_attempts,
         )
+        #: Each queue between event stages with the stage that consumes it (for the books).
+        self.event_queues: list[tuple[Channel[Any], Stage]] = [
+            (to_dedup, self.dedup_stage),
+            (to_batch, self.batch_stage),
+            (to_policy, self.policy_stage),
+        ]
+        if self.container_stage is not None:
+            assert self.container_stage.inbox is not None
+            self.event_queues.insert(0, (self.container_stage.inbox, self.container_stage))
         self._monitor: asyncio.Task[None] | None = None
         self._prefilter_refresher: asyncio.Task[None] | None = None
         self._last_source: dict[str, int] = {}
         self._last_stage_drops: dict[str, int] = {}
         self._stop_requested = False
+        self._swapping_policies = False
 
     @property
     def event_stages(self) -> list[Stage]:
@@ -240,6 +256,7 @@ class Pipeline:
             self._stop_requested = True
         elif self.state is Lifecycle.RUNNING:
             self.state = Lifecycle.DRAINING
+            self.policy_stage.start_draining()
             await self.source.stop()
 
     async def run(self) -> dict[str, Any]:
@@ -314,17 +331,45 @@ class Pipeline:
             self.client, self.source, None if plan is None else plan.unscoped_rules
         )
 
-    async def _derive_policy_plan(self) -> None:
+    async def before_policy_swap(self) -> None:
+        """New rules may read what the current prefilter drops or the projection leaves out:
+        send every document, whole, until :meth:`policies_changed` derives both again."""
+        self._swapping_policies = True  # the periodic prefilter refresh must wait
+        self.dedup_stage.prefilter = None
+        self.prefilter_off_reason = "policies are being reloaded"
+        if self.config.opa_projection != "off":
+            await self.client.set_projection_plan(None)
+            self.projection_off_reason = "policies are being reloaded"
+
+    async def policies_changed(self, policy_dirs: Sequence[Path] | None = None) -> None:
+        """OPA serves other policies now (``policy_dirs``: their files): derive the projection
+        and the prefilter again, and capture the syscalls the new rules declare."""
+        self._swapping_policies = True
+        self._policy_plan_error = "not derived"
+        await self._derive_policy_plan(policy_dirs)
+        self._swapping_policies = False
+        await self._load_prefilter()
+        await self._setup_projection()
+        if self.config.select_syscalls:
+            wanted = await self.client.syscalls()
+            if wanted is not None:
+                self.selected_syscalls = frozenset(wanted) | self.extra_syscalls
+                self.source.select_syscalls(self.selected_syscalls)
+        # The kernel filter is computed from the policies too.
+        await self.reload_kernel_filter()
+
+    async def _derive_policy_plan(self, policy_dirs: Sequence[Path] | None = None) -> None:
         """What the local policy files read: the field projection's input, and the proof the
         prefilter needs that every rule sees documents only through lib/events.by_syscall."""
         self._policy_plan = self.client.projection_plan  # derived by the caller
         if self._policy_plan is not None:
             return
-        if not self.config.policy_dirs:
+        dirs = tuple(policy_dirs) if policy_dirs is not None else self.config.policy_dirs
+        if not dirs:
             self._policy_plan_error = "no local policy files"
             return
         try:
-            self._policy_plan = await asyncio.to_thread(derive_plan, self.config.policy_dirs)
+            self._policy_plan = await asyncio.to_thread(derive_plan, dirs)
         except (BpfopaError, OSError, ValueError, KeyError, TypeError) as exc:
             self._policy_plan_error = f"derivation failed: {exc}"
 
@@ -345,6 +390,8 @@ class Pipeline:
     async def _load_prefilter(self) -> None:
         """(Re-)read the prefilter's constants from OPA; never fatal: every document is sent."""
         stage = self.dedup_stage
+        if self._swapping_policies:
+            return
         if self.config.prefilter == "off":
             self.prefilter_off_reason = "--prefilter off"
             stage.prefilter = None
@@ -378,6 +425,8 @@ class Pipeline:
     async def _refresh_prefilter(self) -> None:
         while True:
             await asyncio.sleep(self.config.prefilter_refresh_s)
+            if self._swapping_policies:  # policies_changed() reloads both
+                continue
             try:
                 await self._load_prefilter()
                 await self.reload_kernel_filter()
@@ -425,6 +474,10 @@ class Pipeline:
             await self.source.stop()
         for stage in self.event_stages:
             await stage.aclose()
+        # Events still queued between stages are lost with the run: counted, never vanished.
+        for queue, consumer in self.event_queues:
+            consumer.stats.drop("aborted_queued", queue.weight)
+            queue.clear()
         # Alerts already handed to sinks are still written (bounded by the sinks' buffers).
         for stage in self.sink_stages:
             assert stage.inbox is not None
@@ -492,62 +545,10 @@ class Pipeline:
         if alerts:
             await self.publish(alerts)
 
-    def _projection_summary(self) -> dict[str, Any]:
-        projection = self.client.projection
-        if projection is None or projection.keeps_everything:
-            reason = self.projection_off_reason or "the policies read whole documents"
-            return {"enabled": False, "reason": reason}
-        return {"enabled": True, "paths": len(projection.paths())}
-
-    def _prefilter_summary(self) -> dict[str, Any]:
-        judged = self.dedup_stage.stats.prefiltered
-        if self.dedup_stage.prefilter is None:
-            return {"enabled": False, "reason": self.prefilter_off_reason, "prefiltered": judged}
-        return {"enabled": True, "prefiltered": judged}
+    def books(self) -> dict[str, Any]:
+        """The event books (see :func:`bpfopa.pipeline._summary.event_books`)."""
+        return event_books(self)
 
     def snapshot(self) -> dict[str, Any]:
-        """Counters of every stage, the source, dedup, OPA client and alerts."""
-        return {
-            "state": self.state.value,
-            "source": dict(self.source.counters()),
-            "stages": {stage.name: stage.stats.snapshot() for stage in self.stages},
-            "dedup": {
-                "received": self.dedup.received,
-                "merged": self.dedup.merged,
-                "held": len(self.dedup),
-                "evicted_early": self.dedup.evicted_early,
-            },
-            "batches": self.batcher.batches,
-            "opa": {
-                "requests": self.client.requests,
-                "retries": self.client.retries,
-                "rejected": self.client.rejected,
-                "inflight": self.client.inflight,
-                "outages": self.policy_stage.outages,
-                "backlog_events": self.policy_stage.backlog_events,
-                "malformed_verdicts": self.client.malformed_verdicts,
-                "projection": self._projection_summary(),
-            },
-            "prefilter": self._prefilter_summary(),
-            "kernel_filter": self.kernel_filter.summary(),
-            "containers": self.container_stage.snapshot() if self.container_stage else None,
-            "alerts": {
-                "by_rule": {
-                    f"{rule}|{priority}": n
-                    for (rule, priority), n in self.policy_stage.alerts_by_rule.items()
-                },
-                "total": sum(self.policy_stage.alerts_by_rule.values()),
-                "filtered": self.policy_stage.filtered_alerts,
-                "internal": dict(self.internal_alerts),
-            },
-            "sinks": {sink.name: dict(sink.counters()) for sink in self.sinks},
-            "alert_books": {
-                stage.sink.name: sink_books(
-                    stage.published,
-                    stage.stats.received,
-                    stage.stats.dropped,
-                    stage.sink.counters(),
-                )
-                for stage in self.sink_stages
-            },
-        }
+        """Counters of every stage, the source, dedup, OPA client and alerts, and the books."""
+        return pipeline_snapshot(self)

@@ -1,4 +1,4 @@
-"""The stages: source -> dedup -> batch -> policy (OPA) -> one sink stage per alert sink.
+"""The stages: source -> dedup -> batch -> policy (OPA, in _policy_stage) -> one sink per sink.
 
 Every stage is a class with ``start()`` / ``aclose()``, a :class:`Lifecycle` state and a
 :class:`StageStats`. Its background task's done-callback fails the channels on both sides when it
@@ -13,24 +13,20 @@ import abc
 import asyncio
 import contextlib
 import logging
-from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bpfopa.errors import BackpressureTimeout, PolicyEngineError, SinkError
-from bpfopa.output import AlertBuilder, AlertSink, FieldRegistry, internal_alert, priority_rank
+from bpfopa.errors import BackpressureTimeout, SinkError
+from bpfopa.output import AlertSink
 from bpfopa.pipeline._batch import Batcher
 from bpfopa.pipeline._channel import Channel, Lifecycle, StageFailedError, StageStats
 from bpfopa.pipeline._dedup import Deduplicator
 from bpfopa.pipeline._source import EventSource
-from bpfopa.policy import OpaClient, Prefilter
+from bpfopa.policy import Prefilter
 
 __all__ = [
-    "RULE_OPA_RECOVERED",
-    "RULE_OPA_UNAVAILABLE",
     "BatchStage",
     "DedupStage",
-    "PolicyStage",
     "SinkStage",
     "SourceStage",
     "Stage",
@@ -41,9 +37,6 @@ log = logging.getLogger(__name__)
 Document = dict[str, Any]
 Alert = dict[str, Any]
 Publish = Callable[[list[Alert]], Awaitable[None]]
-
-RULE_OPA_UNAVAILABLE = "bpfopa internal: policy engine unavailable"
-RULE_OPA_RECOVERED = "bpfopa internal: policy engine recovered"
 
 
 class Stage(abc.ABC):
@@ -194,16 +187,23 @@ class DedupStage(Stage):
 
 
 class BatchStage(Stage):
+    """Closes batches when full or aged out, and at once when ``idle()`` says the next stage
+    would evaluate them right away and nothing else is queued here: an isolated event waits
+    for no one, while under load batches fill up."""
+
     def __init__(
         self,
         batcher: Batcher,
         inbox: Channel[list[Document]],
         outbox: Channel[list[Document]],
         on_batch: Callable[[int], None] | None = None,
+        idle: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__("batch", inbox, outbox)
         self.batcher = batcher
         self._on_batch = on_batch
+        self._idle = idle
+        self.early_batches = 0
 
     async def _emit_batches(self, batches: list[list[Document]]) -> None:
         for batch in batches:
@@ -226,250 +226,14 @@ class BatchStage(Stage):
                     break
                 self.stats.received += len(docs)
                 await self._emit_batches(batcher.add(docs, loop.time()))
+                if len(batcher) and not len(self.inbox) and self._idle is not None and self._idle():
+                    self.early_batches += 1
+                    await self._emit_batches(batcher.flush())
             await self._emit_batches(batcher.flush())
         except asyncio.CancelledError:
             for batch in batcher.flush():
                 self.offer(batch, len(batch))
             raise
-
-
-class PolicyStage(Stage):
-    """Evaluates batches with OPA, ``max_inflight`` at a time, and publishes the alerts.
-
-    When OPA is unavailable (retries spent), batches wait in an outage backlog bounded by
-    ``outage_buffer`` events — what exceeds it is dropped with reason ``opa_unavailable`` — while
-    a probe waits for OPA to answer again; the backlog is then evaluated first, in order.
-    """
-
-    def __init__(
-        self,
-        client: OpaClient,
-        inbox: Channel[list[Document]],
-        publish: Publish,
-        *,
-        hostname: str,
-        max_inflight: int = 4,
-        outage_buffer: int = 100_000,
-        min_priority: str = "DEBUG",
-        drain_timeout_s: float = 30.0,
-        probe_initial_s: float = 0.1,
-        probe_max_s: float = 5.0,
-        alert_builder: AlertBuilder | None = None,
-    ) -> None:
-        super().__init__("policy", inbox, None)
-        self.alert_builder = alert_builder or AlertBuilder(FieldRegistry.load(), hostname)
-        self.client = client
-        self._publish = publish
-        self.hostname = hostname
-        self.max_inflight = max_inflight
-        self.outage_buffer = outage_buffer
-        self.min_rank = priority_rank(min_priority)
-        self.drain_timeout_s = drain_timeout_s
-        self.probe_initial_s = probe_initial_s
-        self.probe_max_s = probe_max_s
-        self.outage = False
-        self.outages = 0
-        self.alerts_by_rule: Counter[tuple[str, str]] = Counter()
-        self.filtered_alerts = 0
-        self._backlog: deque[list[Document]] = deque()
-        self._backlog_events = 0
-        self._slots = asyncio.Semaphore(max_inflight)
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._drainer: asyncio.Task[None] | None = None
-        self._recovered = asyncio.Event()
-        self._recovered.set()
-
-    @property
-    def backlog_events(self) -> int:
-        return self._backlog_events
-
-    # -- main loop ----------------------------------------------------------------------------
-
-    async def run(self) -> None:
-        assert self.inbox is not None
-        try:
-            while (batch := await self.inbox.get()) is not None:
-                self.stats.received += len(batch)
-                if self.outage or self._backlog:
-                    self._to_backlog(batch)
-                    self._ensure_drainer()
-                    continue
-                await self._slots.acquire()
-                if self.outage:  # declared while we waited for a slot: do not send it
-                    self._slots.release()
-                    self._to_backlog(batch)
-                    self._ensure_drainer()
-                    continue
-                self._spawn(batch)
-            await self._finish()
-        except asyncio.CancelledError:
-            self._abandon("cancelled")
-            raise
-
-    async def _finish(self) -> None:
-        """End of stream: evaluate the backlog and wait for in-flight batches, within a deadline."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.drain_timeout_s
-        while self._inflight or self._backlog:
-            if self._backlog:
-                self._ensure_drainer()
-            waiting: set[asyncio.Task[None]] = set(self._inflight)
-            if self._drainer is not None and not self._drainer.done():
-                waiting.add(self._drainer)
-            remaining = deadline - loop.time()
-            if remaining <= 0 or not waiting:
-                break
-            await asyncio.wait(waiting, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-        if self._inflight or self._backlog:
-            log.error(
-                "policy engine still unavailable after %.0fs of draining: %d events not evaluated",
-                self.drain_timeout_s,
-                self._backlog_events,
-            )
-            self._abandon("opa_unavailable_at_exit")
-
-    def _abandon(self, reason: str) -> None:
-        if self._drainer is not None:
-            self._drainer.cancel()
-        for task in self._inflight:
-            task.cancel()
-        self.stats.drop(reason, self._backlog_events)
-        self._backlog.clear()
-        self._backlog_events = 0
-
-    # -- evaluation ---------------------------------------------------------------------------
-
-    def _spawn(self, batch: list[Document]) -> None:
-        task = asyncio.create_task(self._evaluate_guarded(batch))
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
-
-    async def _evaluate_guarded(self, batch: list[Document]) -> None:
-        try:
-            await self._evaluate(batch)
-        except Exception:
-            # A bug here must not take detection down silently or wedge the drain.
-            log.exception("policy stage: unexpected error; %d events lost", len(batch))
-            self.stats.drop("internal_error", len(batch))
-
-    async def _evaluate(self, batch: list[Document]) -> None:
-        try:
-            try:
-                evaluation = await self.client.evaluate(batch)
-            except PolicyEngineError as exc:
-                # Unavailable, policies missing (a bundle reloading), refused token: all wait
-                # for OPA to answer properly again; the internal alert carries the reason.
-                self._to_backlog(batch, front=True)
-                await self._enter_outage(exc)
-                self._ensure_drainer()
-                return
-        finally:
-            self._slots.release()
-        self.stats.emitted += len(batch) - len(evaluation.rejected)
-        self.stats.drop("opa_rejected", len(evaluation.rejected))
-        alerts: list[Alert] = []
-        for verdict in evaluation.alerts:
-            if priority_rank(verdict.priority) > self.min_rank:
-                self.filtered_alerts += 1
-                continue
-            self.alerts_by_rule[(verdict.rule, verdict.priority)] += 1
-            alerts.append(
-                self.alert_builder.build(
-                    batch[verdict.index],
-                    rule=verdict.rule,
-                    priority=verdict.priority,
-                    output=verdict.output,
-                    tags=verdict.tags,
-                    rule_id=verdict.id,
-                    output_fields=verdict.output_fields,
-                )
-            )
-        if alerts:
-            await self._publish(alerts)
-
-    def _to_backlog(self, batch: list[Document], *, front: bool = False) -> None:
-        room = self.outage_buffer - self._backlog_events
-        if room < len(batch):
-            self.stats.drop("opa_unavailable", len(batch) - max(room, 0))
-            batch = batch[: max(room, 0)]
-        if not batch:
-            return
-        if front:
-            self._backlog.appendleft(batch)
-        else:
-            self._backlog.append(batch)
-        self._backlog_events += len(batch)
-
-    # -- outage and recovery ------------------------------------------------------------------
-
-    async def _enter_outage(self, error: BaseException) -> None:
-        if self.outage:
-            return
-        self.outage = True
-        self.outages += 1
-        self._recovered.clear()
-        log.error("policy engine unavailable: %s", error)
-        await self._publish(
-            [
-                internal_alert(
-                    RULE_OPA_UNAVAILABLE,
-                    "CRITICAL",
-                    f"Policy engine unavailable; events are buffered (up to "
-                    f"{self.outage_buffer}) until it answers again: {error}",
-                    {"opa.url": self.client.config.url, "error": str(error)},
-                    self.hostname,
-                )
-            ]
-        )
-
-    async def _probe_until_recovered(self) -> None:
-        delay = self.probe_initial_s
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await self.client.health()
-                await self.client.check_policies()
-            except PolicyEngineError as exc:
-                log.debug("policy engine still unavailable: %s", exc)
-                delay = min(delay * 2, self.probe_max_s)
-                continue
-            break
-        self.outage = False
-        self._recovered.set()
-        log.warning("policy engine recovered; %d buffered events", self._backlog_events)
-        await self._publish(
-            [
-                internal_alert(
-                    RULE_OPA_RECOVERED,
-                    "NOTICE",
-                    f"Policy engine recovered; evaluating {self._backlog_events} buffered events",
-                    {
-                        "opa.url": self.client.config.url,
-                        "buffered": self._backlog_events,
-                        "dropped": self.stats.dropped["opa_unavailable"],
-                    },
-                    self.hostname,
-                )
-            ]
-        )
-
-    def _ensure_drainer(self) -> None:
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain_backlog(), name="policy-backlog")
-
-    async def _drain_backlog(self) -> None:
-        while True:
-            if self.outage:
-                await self._probe_until_recovered()
-            if not self._backlog:
-                return
-            await self._slots.acquire()
-            if self.outage:  # an in-flight batch failed meanwhile
-                self._slots.release()
-                continue
-            batch = self._backlog.popleft()
-            self._backlog_events -= len(batch)
-            self._spawn(batch)
 
 
 class SinkStage(Stage):

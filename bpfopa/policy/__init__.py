@@ -8,6 +8,7 @@ from bpfopa.policy._client import (
     OpaClientConfig,
     PolicyAlert,
     Rejection,
+    RuleFault,
     check_status,
     opa_errors,
 )
@@ -26,6 +27,7 @@ from bpfopa.policy._projection import (
     exception_field_paths,
 )
 from bpfopa.policy._server import ManagedOpa, ServerState
+from bpfopa.policy._validate import PolicyProblem, PolicyRefusedError, validate_policies
 
 __all__ = [
     "OPA_VERSION",
@@ -37,11 +39,14 @@ __all__ = [
     "OpaClient",
     "OpaClientConfig",
     "PolicyAlert",
+    "PolicyProblem",
+    "PolicyRefusedError",
     "Prefilter",
     "PrefilterData",
     "Projection",
     "ProjectionPlan",
     "Rejection",
+    "RuleFault",
     "ServerState",
     "check_status",
     "compile_go_regex",
@@ -51,4 +56,5 @@ __all__ = [
     "load_prefilter",
     "opa_errors",
     "opa_version",
+    "validate_policies",
 ]

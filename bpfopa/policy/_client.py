@@ -2,21 +2,23 @@
 
 One request carries ``{"input": {"events": [doc, ...]}}`` to ``data.bpfopa.main.alerts``. Transport
 and HTTP failures are translated to :mod:`bpfopa.errors` in one place (:func:`opa_errors`,
-:func:`check_status`); tenacity retries what the exception marks ``retriable``. A rejection that
-one document causes (OPA's 400, or a 500 whose body is an evaluation error such as a rule conflict)
-is isolated by splitting the batch in halves until the bad document stands alone; it then goes to
-the dead-letter file and every other document still gets its verdict.
+:func:`check_status`); tenacity retries what the exception marks ``retriable`` (a timeout is not:
+the pipeline declares the outage at the first one). An evaluation error (a 500 such as a rule
+conflict) is isolated rule by rule (:mod:`bpfopa.policy._isolation`): only the faulty rule loses
+the document, counted per rule. A rejection no rule explains (OPA's 400) is isolated by splitting
+the batch in halves until the bad document stands alone; it then goes to the dead-letter file and
+every other document still gets its verdict.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import ssl
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -33,12 +35,15 @@ from tenacity import (
 from bpfopa.errors import (
     BpfopaError,
     OpaRejectedError,
+    OpaTimeoutError,
     OpaUnavailableError,
     PolicyEngineError,
     PolicyMissingError,
 )
 from bpfopa.output import DeadLetterFile
+from bpfopa.policy._isolation import isolate_documents, isolate_rules
 from bpfopa.policy._projection import Projection, ProjectionPlan, exception_field_paths
+from bpfopa.policy._verdicts import Evaluation, PolicyAlert, Rejection, RuleFault
 
 __all__ = [
     "DeadLetterFile",
@@ -47,6 +52,7 @@ __all__ = [
     "OpaClientConfig",
     "PolicyAlert",
     "Rejection",
+    "RuleFault",
     "check_status",
     "opa_errors",
 ]
@@ -82,47 +88,14 @@ class OpaClientConfig:
     token: str | None = None
     ca_file: Path | None = None
     max_inflight: int = 4
-    timeout_s: float = 10.0
+    #: A request unanswered this long declares the outage (no retry in place).
+    timeout_s: float = 5.0
     retry_attempts: int = 4
     retry_initial_s: float = 0.05
     retry_max_s: float = 2.0
     package: str = "bpfopa/main"
     #: How often the exception data is re-read when the projection depends on it.
     projection_refresh_s: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyAlert:
-    """One element of ``data.bpfopa.main.alerts``; ``index`` points into the evaluated batch."""
-
-    index: int
-    rule: str
-    id: str
-    priority: str
-    output: str
-    tags: tuple[str, ...]
-    #: The rule's METADATA custom.output_fields: registry names its alerts carry besides the
-    #: default ones.
-    output_fields: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A document OPA would not evaluate, and why."""
-
-    document: Any
-    reason: str
-    status: int
-
-
-@dataclass(slots=True)
-class Evaluation:
-    """The verdicts for one batch: alerts (indices into the batch) and isolated rejections."""
-
-    alerts: list[PolicyAlert] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    requests: int = 0
-    malformed_verdicts: int = 0
 
 
 @contextlib.contextmanager
@@ -133,7 +106,7 @@ def opa_errors(url: str) -> Iterator[None]:
     except BpfopaError:
         raise
     except TimeoutError as exc:
-        raise OpaUnavailableError(f"OPA at {url} did not answer in time") from exc
+        raise OpaTimeoutError(f"OPA at {url} did not answer in time") from exc
     except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
         # A certificate problem does not heal by retrying: not OpaUnavailableError.
         raise PolicyEngineError(f"TLS handshake with OPA at {url} failed: {exc}") from exc
@@ -217,17 +190,27 @@ class OpaClient:
         self.dead_letter = dead_letter or DeadLetterFile(None)
         self._on_latency = on_latency
         self._session: aiohttp.ClientSession | None = None
-        self._base = config.url.rstrip("/")
-        self._alerts_url = f"{self._base}/v1/data/{config.package}/alerts"
+        self.set_url(config.url)
+        self._package_ref = "data." + config.package.replace("/", ".")
         self.inflight = 0
         self.requests = 0
         self.retries = 0
         self.rejected = 0
         self.malformed_verdicts = 0
+        #: Documents each rule could not evaluate (evaluation errors isolated to that rule).
+        self.rule_faults: Counter[str] = Counter()
         # Documents go to OPA through this projection; alerts keep the full documents.
         self.projection: Projection | None = None
         self._plan: ProjectionPlan | None = None
         self._next_refresh = 0.0
+
+    def set_url(self, url: str) -> None:
+        """Send the next requests to ``url`` (the managed OPA moved after a policy reload);
+        requests in flight finish where they are."""
+        self.config = replace(self.config, url=url)
+        self._base = url.rstrip("/")
+        self._alerts_url = f"{self._base}/v1/data/{self.config.package}/alerts"
+        self._query_url = f"{self._base}/v1/query"
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -286,6 +269,14 @@ class OpaClient:
         """Raise :class:`PolicyMissingError` unless ``data.bpfopa.main.alerts`` is defined."""
         await self._post_events([], context="policy check")
 
+    async def evaluates(self) -> bool:
+        """Whether OPA answers a real (empty) evaluation now: its health as the pipeline sees it."""
+        try:
+            await self.check_policies()
+        except PolicyEngineError:
+            return False
+        return True
+
     async def syscalls(self) -> list[str] | None:
         """``data.bpfopa.main.syscalls``: the syscalls the rules need, None when undefined."""
         result = await self.get_data(f"{self.config.package}/syscalls")
@@ -343,69 +334,97 @@ class OpaClient:
 
     # -- evaluation ---------------------------------------------------------------------------
 
-    async def evaluate(self, documents: Sequence[Any]) -> Evaluation:
+    async def evaluate(self, documents: Sequence[Any], *, retry: bool = True) -> Evaluation:
         """Verdicts for ``documents``; rejected documents are isolated and dead-lettered.
 
-        Raises :class:`OpaUnavailableError` once the retries are spent, and
-        :class:`PolicyMissingError` / :class:`PolicyEngineError` for problems no document causes.
-        Rejections and alert indices refer to the full documents, whatever the projection.
+        Raises :class:`OpaUnavailableError` once the retries are spent (``retry=False``: at the
+        first failure; a timeout is never retried in place), and :class:`PolicyMissingError` /
+        :class:`PolicyEngineError` for problems no document causes. An evaluation error is
+        isolated to the rule causing it (:attr:`Evaluation.rule_faults`, dead-lettered with the
+        rule's name). Indices refer to the full documents, whatever the projection.
         """
         if self._plan is not None and time.monotonic() >= self._next_refresh:
             await self.refresh_projection()
-        evaluation = await self._evaluate_isolating(list(documents))
+        docs = list(documents)
+        attempts = self.config.retry_attempts if retry else 1
+
+        async def post(
+            batch: list[Any], rules: Mapping[str, Any] | None
+        ) -> tuple[list[PolicyAlert], int]:
+            return await self._post_with_retry(batch, rules, attempts)
+
+        try:
+            alerts, malformed = await post(docs, None)
+            evaluation = Evaluation(alerts=alerts, requests=1, malformed_verdicts=malformed)
+        except OpaRejectedError as exc:
+            rules = await self._rules_to_isolate(exc, post)
+            if rules is None:
+                evaluation = await isolate_documents(post, docs, exc)
+            else:
+                evaluation = await isolate_rules(post, docs, rules, exc)
+            evaluation.requests += 1
         for rejection in evaluation.rejected:
             self.dead_letter.write(rejection)
+        for fault in evaluation.rule_faults:
+            self.rule_faults[fault.rule] += 1
+            reason = f"rule {fault.rule} could not evaluate the document: {fault.reason}"
+            self.dead_letter.write(Rejection(fault.document, reason, 500))
         self.rejected += len(evaluation.rejected)
         return evaluation
 
-    async def _evaluate_isolating(self, documents: list[Any]) -> Evaluation:
+    async def _rules_to_isolate(
+        self,
+        error: OpaRejectedError,
+        post: Callable[[list[Any], Mapping[str, Any] | None], Any],
+    ) -> Mapping[str, Any] | None:
+        """The enabled rules (``data.bpfopa.main._rules``) when ``error`` is an evaluation
+        error some rule causes; None when documents must be isolated instead."""
+        if error.status != 500 or not _eval_error_codes(error.body.encode()) & EVAL_ERROR_CODES:
+            return None
         try:
-            alerts, malformed = await self._post_with_retry(documents)
-        except OpaRejectedError as exc:
-            if len(documents) <= 1:
-                rejected = [Rejection(d, str(exc), exc.status) for d in documents]
-                return Evaluation(rejected=rejected, requests=1)
-            middle = len(documents) // 2
-            left, right = await asyncio.gather(
-                self._evaluate_isolating(documents[:middle]),
-                self._evaluate_isolating(documents[middle:]),
-            )
-            shifted = [_shift(a, middle) for a in right.alerts]
-            return Evaluation(
-                alerts=left.alerts + shifted,
-                rejected=left.rejected + right.rejected,
-                requests=1 + left.requests + right.requests,
-                malformed_verdicts=left.malformed_verdicts + right.malformed_verdicts,
-            )
-        return Evaluation(alerts=alerts, requests=1, malformed_verdicts=malformed)
+            rules = await self.get_data(f"{self.config.package}/_rules")
+            if not isinstance(rules, dict) or not rules:
+                return None
+            await post([], {})  # no rule at all still fails: the fault is not in a rule
+        except PolicyEngineError:
+            return None
+        return rules
 
-    async def _post_with_retry(self, documents: list[Any]) -> tuple[list[PolicyAlert], int]:
+    async def _post_with_retry(
+        self, documents: list[Any], rules: Mapping[str, Any] | None, attempts: int
+    ) -> tuple[list[PolicyAlert], int]:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retriable),
             # Full jitter: many clients (or in-flight batches) do not retry in lock-step.
             wait=wait_random_exponential(
                 multiplier=self.config.retry_initial_s, max=self.config.retry_max_s
             ),
-            stop=stop_after_attempt(max(1, self.config.retry_attempts)),
+            stop=stop_after_attempt(max(1, attempts)),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     self.retries += 1
-                return await self._post_events(documents, context="evaluation")
+                return await self._post_events(documents, context="evaluation", rules=rules)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     async def _post_events(
-        self, documents: list[Any], *, context: str
+        self, documents: list[Any], *, context: str, rules: Mapping[str, Any] | None = None
     ) -> tuple[list[PolicyAlert], int]:
+        """One request; with ``rules``, only those rules (``_rules`` replaced through ``with``)."""
         projection = self.projection
         events = documents if projection is None else [projection.apply(d) for d in documents]
+        request: dict[str, Any] = {"input": {"events": events}}
+        url = self._alerts_url
+        if rules is not None:
+            url = self._query_url
+            ref, only = self._package_ref, orjson.dumps(rules).decode()
+            request["query"] = f"x := {ref}.alerts with {ref}._rules as {only}"
         try:
-            payload = orjson.dumps({"input": {"events": events}})
+            payload = orjson.dumps(request)
         except TypeError as exc:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
             raise OpaRejectedError(f"document is not JSON-serializable: {exc}", 0) from exc
-        url = self._alerts_url
         self.inflight += 1
         started = time.perf_counter()
         try:
@@ -419,6 +438,10 @@ class OpaClient:
             self.requests += 1
             if self._on_latency is not None:
                 self._on_latency(time.perf_counter() - started)
+        if rules is not None:  # /v1/query: {"result": [{"x": alerts}]}
+            rows = parsed.get("result") if isinstance(parsed, dict) else None
+            row = rows[0] if isinstance(rows, list) and rows else None
+            parsed = {"result": row["x"]} if isinstance(row, dict) and "x" in row else {}
         return self._parse_result(parsed, len(documents), context)
 
     def _parse_result(
@@ -445,14 +468,3 @@ class OpaClient:
                 alerts.append(alert)
         self.malformed_verdicts += malformed
         return alerts, malformed
-
-
-def _shift(alert: PolicyAlert, offset: int) -> PolicyAlert:
-    return PolicyAlert(
-        index=alert.index + offset,
-        rule=alert.rule,
-        id=alert.id,
-        priority=alert.priority,
-        output=alert.output,
-        tags=alert.tags,
-    )

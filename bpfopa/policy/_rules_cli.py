@@ -1,7 +1,8 @@
 """``bpfopa policies test|check|list``: the Rego rule library, through the pinned ``opa``.
 
 ``test`` wraps ``opa test`` (``-v`` and ``--coverage`` pass through), ``check`` runs
-``opa check --strict`` and ``opa fmt --fail --list``, and ``list`` reads every rule's METADATA
+``opa check --strict`` and ``opa fmt --fail --list``, then what ``bpfopa run`` validates before
+loading (:mod:`bpfopa.policy._validate`), and ``list`` reads every rule's METADATA
 from ``opa inspect -a`` and prints id, title, priority, tags and syscalls. Everything printed
 is escaped: a policy directory, and OPA's messages about it, may come from anyone.
 """
@@ -21,6 +22,7 @@ from bpfopa._paths import POLICIES_DIR
 from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import OpaBinaryError, PolicyEngineError
 from bpfopa.policy._binary import find_opa
+from bpfopa.policy._validate import PolicyRefusedError, validate_policies
 
 __all__ = [
     "RuleInfo",
@@ -245,6 +247,16 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"opa {what}: failed", file=sys.stderr)
         else:
             print(f"opa {what}: ok")
+    if status == EXIT_OK:
+        # What `bpfopa run` refuses to load: METADATA, syscall names, a strict dry evaluation.
+        try:
+            validate_policies([_policies_dir(args)], opa)
+        except PolicyRefusedError as exc:
+            for problem in exc.problems:
+                print(escape_for_terminal(str(problem)), file=sys.stderr)
+            print("bpfopa policy validation: failed", file=sys.stderr)
+            return EXIT_FAILED
+        print("bpfopa policy validation (METADATA, syscalls, dry evaluation): ok")
     return status
 
 

@@ -2,6 +2,18 @@
 
 The capture must not trace OPA itself (every evaluation would cause more events), so the current
 pid is handed to ``on_pid_change`` whenever it changes.
+
+Least exposure (``authentication=True``, as ``bpfopa run`` starts it): OPA requires a bearer
+token (``--authentication=token --authorization=basic``
+with a ``system.authz`` policy holding only the token's SHA-256), random per start and known
+to bpfopa alone, so no local user can read verdicts or switch rules off through its API. It
+runs in a process group of its own, so a Ctrl-C or ``systemctl stop`` (``KillMode=mixed``)
+reaches bpfopa only, and bpfopa stops OPA last, after the drain.
+
+Policies are loaded from a private staged copy (:meth:`ManagedOpa.stage`): a restart after a
+crash loads what was validated, never a half-edited file. :meth:`ManagedOpa.swap_policies`
+starts a second OPA with a new staged set and switches to it only once it evaluates (the
+clients follow through ``on_url_change``); the old one stops after a grace period.
 """
 
 from __future__ import annotations
@@ -10,9 +22,12 @@ import asyncio
 import contextlib
 import ctypes
 import enum
+import hashlib
 import logging
 import os
 import random
+import secrets
+import shutil
 import signal
 import socket
 import tempfile
@@ -45,13 +60,26 @@ class ServerState(enum.Enum):
     STOPPED = "stopped"
 
 
-def _die_with_parent() -> None:
-    """In the OPA child before exec: get SIGTERM when bpfopa dies, even by SIGKILL."""
+def _child_setup() -> None:
+    """In the OPA child before exec: a process group of its own (a terminal's Ctrl-C and
+    systemd's KillMode=mixed SIGTERM reach bpfopa only, which stops OPA after draining), and
+    SIGTERM when bpfopa dies, even by SIGKILL."""
+    os.setpgid(0, 0)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux/glibc: the normal stop path still applies
         pass
+
+
+AUTHZ_POLICY = """package system.authz
+
+# Written by bpfopa for its managed OPA: only the holder of bpfopa's random token may use the
+# API. The token is not stored, only its SHA-256.
+default allow := false
+
+allow if crypto.sha256(input.identity) == "{digest}"
+"""
 
 
 def _free_port() -> int:
@@ -76,10 +104,22 @@ class ManagedOpa:
         restart_max_s: float = 10.0,
         log_file: Path | None = None,
         gogc: int | None = DEFAULT_GOGC,
+        authentication: bool = False,
+        swap_grace_s: float = 10.0,
     ) -> None:
-        self._policies = ([POLICIES_DIR] if include_bundled else []) + list(extra_policies)
-        if not self._policies:
+        self.sources: list[Path] = ([POLICIES_DIR] if include_bundled else []) + list(
+            extra_policies
+        )
+        if not self.sources:
             raise ValueError("ManagedOpa needs at least one policy directory")
+        self._policies: list[Path] = list(self.sources)
+        #: The bearer token clients must send (None with ``authentication=False``).
+        self.token: str | None = secrets.token_urlsafe(32) if authentication else None
+        self._private: Path | None = None
+        self._generation = 0
+        self._swap_grace_s = swap_grace_s
+        self._on_url_change: list[Callable[[str], None]] = []
+        self._retired: set[asyncio.Task[None]] = set()
         self._binary = binary
         self._on_pid_change = on_pid_change
         self._startup_timeout_s = startup_timeout_s
@@ -104,6 +144,44 @@ class ManagedOpa:
         if not self._port:
             raise RuntimeError("ManagedOpa has not started")
         return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def policies(self) -> list[Path]:
+        """The staged policy paths OPA has loaded."""
+        return list(self._policies)
+
+    def on_url_change(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(url)`` when :meth:`swap_policies` moves OPA to another port."""
+        self._on_url_change.append(callback)
+
+    def _private_dir(self) -> Path:
+        if self._private is None:
+            # 0700, root's: the staged policies and the authz policy are bpfopa's alone.
+            self._private = Path(tempfile.mkdtemp(prefix="bpfopa-opa-"))
+            if self.token is not None:
+                digest = hashlib.sha256(self.token.encode()).hexdigest()
+                authz = self._private / "authz.rego"
+                authz.write_text(AUTHZ_POLICY.replace("{digest}", digest))
+                authz.chmod(0o600)
+        return self._private
+
+    def stage(self, sources: Sequence[Path] | None = None) -> tuple[list[Path], dict[str, str]]:
+        """A private copy of ``sources`` (default: the configured policy paths): the staged
+        paths, and the mapping from each staged path back to its original (for messages)."""
+        self._generation += 1
+        root = self._private_dir() / f"policies-{self._generation}"
+        root.mkdir()
+        staged: list[Path] = []
+        names: dict[str, str] = {}
+        for i, source in enumerate(sources if sources is not None else self.sources):
+            target = root / f"{i}-{source.name or 'policies'}"
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns(".*"))
+            else:
+                shutil.copy2(source, target)
+            staged.append(target)
+            names[str(target)] = str(source)
+        return staged, names
 
     @property
     def pid(self) -> int | None:
@@ -133,6 +211,7 @@ class ManagedOpa:
             raise RuntimeError(f"ManagedOpa.start() in state {self.state.value}")
         if self._binary is None:
             self._binary = await asyncio.to_thread(find_opa)
+        self._policies, _ = await asyncio.to_thread(self.stage)
         self.state = ServerState.STARTING
         for attempt in range(3):
             # The free port can be taken between our probe and OPA's bind: try another one.
@@ -148,17 +227,36 @@ class ManagedOpa:
         self._supervisor = asyncio.create_task(self._supervise(), name="managed-opa-supervisor")
 
     async def _spawn(self, *, restart: bool = False) -> None:
+        def created(proc: asyncio.subprocess.Process) -> None:
+            self._proc = proc
+            if restart:
+                # Counted when the new process exists: clients may see it healthy (and the run
+                # end) before our own health poll does.
+                self.restarts += 1
+
+        await self._launch(self._port, self._policies, created)
+
+    async def _launch(
+        self,
+        port: int,
+        policies: Sequence[Path],
+        on_created: Callable[[asyncio.subprocess.Process], None] | None = None,
+    ) -> asyncio.subprocess.Process:
+        """Start OPA on ``port`` with ``policies``; return it once it answers."""
         assert self._binary is not None
         args = [
             str(self._binary),
             "run",
             "--server",
             "--addr",
-            f"127.0.0.1:{self._port}",
+            f"127.0.0.1:{port}",
             "--log-level",
             "error",
-            *(str(p) for p in self._policies),
         ]
+        if self.token is not None:
+            authz = self._private_dir() / "authz.rego"
+            args += ["--authentication=token", "--authorization=basic", str(authz)]
+        args += [str(p) for p in policies]
         # OPA's own log goes to log_file, else to a scratch file we quote when it fails to start.
         out: IO[bytes] = (
             self._log_file.open("ab") if self._log_file is not None else tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
@@ -171,17 +269,14 @@ class ManagedOpa:
                     stdout=out,
                     stderr=out,
                     env=self._env,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=_child_setup,
                 )
             except OSError as exc:
                 raise OpaBinaryError(f"cannot run {self._binary}: {exc}") from exc
-            self._proc = proc
-            if restart:
-                # Counted when the new process exists: clients may see it healthy (and the run
-                # end) before our own health poll does.
-                self.restarts += 1
+            if on_created is not None:
+                on_created(proc)
             try:
-                await self._wait_healthy(proc)
+                await self._wait_healthy(proc, port, policies)
             except OpaUnavailableError as exc:
                 await self._terminate(proc)
                 out.seek(0)
@@ -194,18 +289,43 @@ class ManagedOpa:
             out.close()
         if self._on_pid_change is not None:
             self._on_pid_change(proc.pid)
+        return proc
 
-    async def _wait_healthy(self, proc: asyncio.subprocess.Process) -> None:
-        url = f"http://127.0.0.1:{self._port}/health"
+    async def swap_policies(self, policies: Sequence[Path]) -> None:
+        """Serve ``policies`` (staged, validated) from a new OPA, switched to atomically once it
+        answers; the old one keeps serving until then and stops after a grace period for the
+        requests in flight. Raises, with the old OPA untouched, when the new one fails."""
+        if self.state is not ServerState.RUNNING:
+            raise OpaUnavailableError(f"managed OPA is {self.state.value}: cannot reload now")
+        port = _free_port()
+        proc = await self._launch(port, policies)
+        old = self._proc
+        self._proc, self._port, self._policies = proc, port, list(policies)
+        for callback in self._on_url_change:
+            callback(self.url)
+        if old is not None:
+            task = asyncio.create_task(self._retire(old), name="managed-opa-retire")
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
+
+    async def _retire(self, proc: asyncio.subprocess.Process) -> None:
+        await asyncio.sleep(self._swap_grace_s)
+        await self._terminate(proc)
+
+    async def _wait_healthy(
+        self, proc: asyncio.subprocess.Process, port: int, policies: Sequence[Path]
+    ) -> None:
+        url = f"http://127.0.0.1:{port}/health"
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._startup_timeout_s
         timeout = aiohttp.ClientTimeout(total=1)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
             while True:
                 if proc.returncode is not None:
                     raise OpaUnavailableError(
                         f"OPA exited with code {proc.returncode} while starting "
-                        f"(policies: {', '.join(map(str, self._policies))}); "
+                        f"(policies: {', '.join(map(str, policies))}); "
                         "check them with 'opa check'"
                     )
                 with contextlib.suppress(aiohttp.ClientError, TimeoutError):
@@ -226,6 +346,8 @@ class ManagedOpa:
             code = await proc.wait()
             if self.state is not ServerState.RUNNING:
                 return
+            if proc is not self._proc:  # swapped out by a reload and retired: not a crash
+                continue
             self.last_exit_code = code
             self.state = ServerState.RESTARTING
             log.warning("managed OPA (pid %d) exited with %s; restarting", proc.pid, code)
@@ -262,6 +384,11 @@ class ManagedOpa:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
+        for task in list(self._retired):
+            task.cancel()
+        await asyncio.gather(*self._retired, return_exceptions=True)
         if self._proc is not None:
             await self._terminate(self._proc)
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
         self.state = ServerState.STOPPED

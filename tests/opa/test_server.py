@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bpfopa.errors import OpaUnavailableError
+from bpfopa.errors import OpaUnavailableError, PolicyEngineError
 from bpfopa.policy import ManagedOpa, OpaClient, OpaClientConfig, ServerState
 
 POLICY = """package bpfopa.main
@@ -121,3 +121,44 @@ async def test_opa_dies_with_a_killed_parent(policy_dir: Path) -> None:
             break
         await asyncio.sleep(0.025)
     assert not alive(opa_pid)
+
+
+NOBODY_PUT = """
+import sys, urllib.request, urllib.error
+body = b'{"disabled_rules": ["read_sensitive_file_untrusted"]}'
+url = sys.argv[1] + "/v1/data/bpfopa/exceptions"
+request = urllib.request.Request(url, data=body, method="PUT")
+try:
+    urllib.request.urlopen(request, timeout=10)
+    print(204)
+except urllib.error.HTTPError as error:
+    print(error.code)
+"""
+
+
+async def test_token_required_and_own_process_group(policy_dir: Path) -> None:
+    """With authentication (as `bpfopa run` starts it) nobody without the token can read or
+    write OPA's data: a local user cannot switch detection off. OPA runs in a process group of
+    its own, so a terminal's Ctrl-C reaches bpfopa only."""
+    async with ManagedOpa(
+        include_bundled=False, extra_policies=[policy_dir], authentication=True
+    ) as opa:
+        assert opa.pid is not None and opa.token
+        assert os.getpgid(opa.pid) == opa.pid != os.getpgrp()
+        put = await asyncio.create_subprocess_exec(
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "/usr/bin/python3", "-c", NOBODY_PUT, opa.url, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await put.communicate()
+        assert out.decode().strip() == "401"
+        async with OpaClient(OpaClientConfig(url=opa.url)) as anonymous:
+            with pytest.raises(PolicyEngineError, match="401"):
+                await anonymous.get_data("bpfopa/main/syscalls")
+        async with OpaClient(OpaClientConfig(url=opa.url, token=opa.token)) as client:
+            evaluation = await client.evaluate([{"event": {"path": "/etc/shadow"}, "process": {}}])
+            assert len(evaluation.alerts) == 1
+            assert await client.get_data("bpfopa/exceptions") is None  # nothing was written
+        # The token is not on disk, only its digest, in a directory that is root's alone.
+        authz = next(Path(p) for p in opa.policies[:1]).parents[1] / "authz.rego"
+        assert opa.token not in authz.read_text()
+        assert authz.parent.stat().st_mode & 0o777 == 0o700

@@ -16,25 +16,39 @@ def ev(pid: int = 1, path: str = "/etc/passwd", ret: int = 3, **params: Any) -> 
     }
 
 
-def test_identical_events_within_window_merge() -> None:
+def books(dedup: Deduplicator) -> tuple[int, int]:
+    return dedup.received, dedup.released + dedup.merged + dedup.pending
+
+
+def test_first_occurrence_passes_at_once_and_repeats_merge() -> None:
     dedup = Deduplicator(window_s=0.1)
-    assert dedup.add([ev(), ev(), ev()], now=0.0) == []
+    first = dedup.add([ev(), ev(), ev()], now=0.0)
+    assert [d["repeat"] for d in first] == [1]  # no wait for the window
     assert dedup.add([ev()], now=0.05) == []
     assert dedup.expire(now=0.099) == []
     out = dedup.expire(now=0.1)
-    assert len(out) == 1 and out[0]["repeat"] == 4
-    assert (dedup.received, dedup.merged, dedup.released) == (4, 3, 1)
-    # After the window closed the same event starts a new one.
-    assert dedup.add([ev()], now=0.2) == []
-    assert [d["repeat"] for d in dedup.flush()] == [1]
+    # The three repeats become one summary document counting them.
+    assert len(out) == 1 and out[0]["repeat"] == 3
+    assert (dedup.received, dedup.merged, dedup.released, dedup.pending) == (4, 2, 2, 0)
+    # After the window closed the same event passes at once again.
+    assert [d["repeat"] for d in dedup.add([ev()], now=0.2)] == [1]
+    assert dedup.flush() == []
+    assert books(dedup) == (5, 5)
+
+
+def test_no_repeat_no_summary() -> None:
+    dedup = Deduplicator(window_s=0.1)
+    assert len(dedup.add([ev(pid=1), ev(pid=2)], now=0.0)) == 2
+    assert dedup.expire(now=1.0) == [] and len(dedup) == 0
 
 
 def test_differences_that_matter_keep_events_apart() -> None:
     dedup = Deduplicator(window_s=1.0)
     docs = [ev(), ev(pid=2), ev(path="/etc/shadow"), ev(ret=-2), ev(flags=1), ev(flags=2)]
-    dedup.add(docs, now=0.0)
-    assert len(dedup) == 6
-    assert all(d["repeat"] == 1 for d in dedup.flush())
+    out = dedup.add(docs, now=0.0)
+    assert len(out) == 6 and len(dedup) == 6
+    assert all(d["repeat"] == 1 for d in out)
+    assert dedup.flush() == []
 
 
 def test_key_ignores_param_order_and_time() -> None:
@@ -43,23 +57,28 @@ def test_key_ignores_param_order_and_time() -> None:
     assert dedup_key(a) == dedup_key(b)
 
 
-def test_release_order_is_first_seen_order() -> None:
+def test_summaries_are_released_in_first_seen_order() -> None:
     dedup = Deduplicator(window_s=0.1)
     dedup.add([ev(pid=1)], now=0.0)
     dedup.add([ev(pid=2)], now=0.05)
-    dedup.add([ev(pid=1)], now=0.06)
+    dedup.add([ev(pid=1), ev(pid=2)], now=0.06)
     first = dedup.add([ev(pid=3)], now=0.12)
-    assert [d["process"]["pid"] for d in first] == [1]
-    assert first[0]["repeat"] == 2
+    # pid 1's window closed: its summary comes before pid 3's first occurrence.
+    assert [(d["process"]["pid"], d["repeat"]) for d in first] == [(1, 1), (3, 1)]
+    dedup.add([ev(pid=3)], now=0.13)
     assert [d["process"]["pid"] for d in dedup.expire(0.25)] == [2, 3]
+    assert books(dedup) == (6, 6)
 
 
 def test_memory_is_bounded() -> None:
     dedup = Deduplicator(window_s=10.0, max_keys=100)
-    released = dedup.add([ev(pid=i) for i in range(250)], now=0.0)
-    assert len(dedup) == 100
-    assert [d["process"]["pid"] for d in released] == list(range(150))
-    assert dedup.evicted_early == 150
+    passed = dedup.add([ev(pid=i) for i in range(250)], now=0.0)
+    assert len(dedup) == 100 and len(passed) == 250
+    # A key evicted early with repeats releases its summary at once.
+    dedup.add([ev(pid=249)], now=1.0)
+    released = dedup.add([ev(pid=i) for i in range(1000, 1100)], now=1.0)
+    assert [d["process"]["pid"] for d in released if d["process"]["pid"] < 1000] == [249]
+    assert dedup.evicted_early == 1 and books(dedup) == (351, 351)
 
 
 def test_zero_window_disables() -> None:
@@ -72,8 +91,9 @@ def test_zero_window_disables() -> None:
 def test_malformed_documents_do_not_crash() -> None:
     dedup = Deduplicator(window_s=0.1)
     weird: list[dict[str, Any]] = [{}, {"event": "x", "process": None}, {"event": {"params": {1}}}]
-    dedup.add(weird, now=0.0)
-    assert len(dedup.flush()) == 2  # {} and the str/None one have the same (empty) identity
+    assert len(dedup.add(weird, now=0.0)) == 2
+    # {} and the str/None one have the same (empty) identity: the second is a repeat.
+    assert [d["repeat"] for d in dedup.flush()] == [1]
 
 
 def test_bad_arguments() -> None:

@@ -1,0 +1,461 @@
+"""The policy stage: batches to OPA, ``max_inflight`` at a time, alerts to the sinks.
+
+Outage and recovery follow what OPA actually does with our requests, never ``/health``:
+
+- The first failed request (a timeout is never retried in place) declares the outage, with an
+  internal alert; its batch goes to the front of a backlog bounded by ``outage_buffer`` events
+  (the excess is dropped, counted as ``opa_unavailable``), and every later batch waits behind it.
+- A probe re-sends the head of the backlog, with backoff. Recovery is declared only when that
+  real evaluation succeeds; the backlog is then evaluated in order.
+- A batch that has failed ``max_attempts`` times while OPA evaluates an empty request is poison:
+  it is split in halves (and requests are capped at the half's size, growing back after
+  ``regrow_after_s`` without poison: an OPA that fails large requests stops flapping), down to
+  single documents, which go to the dead-letter file (dropped, counted as ``poison``).
+- At the drain deadline or on abort, buffered and in-flight events are counted, never vanish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bpfopa.errors import PolicyEngineError
+from bpfopa.output import AlertBuilder, FieldRegistry, internal_alert, priority_rank
+from bpfopa.pipeline._channel import Channel
+from bpfopa.pipeline._stages import Stage
+from bpfopa.policy import Evaluation, OpaClient, Rejection, RuleFault
+
+__all__ = [
+    "RULE_OPA_RECOVERED",
+    "RULE_OPA_UNAVAILABLE",
+    "RULE_RULE_FAULT",
+    "PolicyStage",
+]
+
+log = logging.getLogger(__name__)
+
+Document = dict[str, Any]
+Alert = dict[str, Any]
+Publish = Callable[[list[Alert]], Awaitable[None]]
+
+RULE_OPA_UNAVAILABLE = "bpfopa internal: policy engine unavailable"
+RULE_OPA_RECOVERED = "bpfopa internal: policy engine recovered"
+RULE_RULE_FAULT = "bpfopa internal: rule evaluation error"
+
+
+@dataclass(eq=False, slots=True)
+class _Batch:
+    docs: list[Document]
+    attempts: int = 0
+
+
+class PolicyStage(Stage):
+    """Evaluates batches with OPA and publishes the alerts (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: OpaClient,
+        inbox: Channel[list[Document]],
+        publish: Publish,
+        *,
+        hostname: str,
+        max_inflight: int = 4,
+        outage_buffer: int = 100_000,
+        min_priority: str = "DEBUG",
+        drain_timeout_s: float = 30.0,
+        max_attempts: int = 3,
+        probe_initial_s: float = 0.1,
+        probe_max_s: float = 5.0,
+        regrow_after_s: float = 60.0,
+        rule_fault_alert_interval_s: float = 60.0,
+        alert_builder: AlertBuilder | None = None,
+    ) -> None:
+        super().__init__("policy", inbox, None)
+        self.alert_builder = alert_builder or AlertBuilder(FieldRegistry.load(), hostname)
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        self.client = client
+        self._publish = publish
+        self.hostname = hostname
+        self.max_inflight = max_inflight
+        self.outage_buffer = outage_buffer
+        self.min_rank = priority_rank(min_priority)
+        self.drain_timeout_s = drain_timeout_s
+        self.max_attempts = max_attempts
+        self.probe_initial_s = probe_initial_s
+        self.probe_max_s = probe_max_s
+        self.regrow_after_s = regrow_after_s
+        self.rule_fault_alert_interval_s = rule_fault_alert_interval_s
+        self.outage = False
+        self.outages = 0
+        self.recoveries = 0
+        self.poisoned = 0
+        #: At most this many documents per request (None: whole batches), after poison splits.
+        self.request_limit: int | None = None
+        self.alerts_by_rule: Counter[tuple[str, str]] = Counter()
+        self.filtered_alerts = 0
+        self._backlog: deque[_Batch] = deque()
+        self._backlog_events = 0
+        self._slots = asyncio.Semaphore(max_inflight)
+        self._inflight: dict[asyncio.Task[None], int] = {}
+        self._drainer: asyncio.Task[None] | None = None
+        self._last_poison = 0.0
+        self._largest_batch = 0
+        self._rule_alerted: dict[str, float] = {}
+        self._drain_deadline: float | None = None
+
+    @property
+    def backlog_events(self) -> int:
+        return self._backlog_events
+
+    @property
+    def inflight_events(self) -> int:
+        return sum(self._inflight.values())
+
+    @property
+    def idle(self) -> bool:
+        """No batch waits and a request slot is free: a batch sent now is evaluated at once."""
+        return (
+            not self.outage
+            and not self._backlog
+            and len(self._inflight) < self.max_inflight
+            and (self.inbox is None or len(self.inbox) == 0)
+        )
+
+    # -- main loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        assert self.inbox is not None
+        try:
+            while (docs := await self.inbox.get()) is not None:
+                self.stats.received += len(docs)
+                for part in self._chunks(docs):
+                    await self._submit(_Batch(part))
+            await self._finish()
+        except asyncio.CancelledError:
+            self._abandon("cancelled")
+            raise
+
+    def start_draining(self) -> None:
+        """The run is stopping: the drain deadline counts from now, even while this stage
+        still waits for a request slot."""
+        if self._drain_deadline is None:
+            self._drain_deadline = self._loop_time() + self.drain_timeout_s
+
+    async def _submit(self, batch: _Batch) -> None:
+        if not (self.outage or self._backlog) and await self._acquire_slot():
+            if not self.outage:
+                self._spawn(batch)
+                return
+            self._slots.release()  # declared while we waited for a slot: do not send it
+        self._to_backlog(batch)
+        self._ensure_drainer()
+
+    async def _acquire_slot(self) -> bool:
+        """Wait for a request slot (backpressure); False once the drain deadline has passed."""
+        while self._slots.locked():
+            deadline = self._drain_deadline
+            if deadline is not None and self._loop_time() >= deadline:
+                return False
+            with contextlib.suppress(TimeoutError):
+                # Bounded waits, so a drain that starts meanwhile is noticed.
+                await asyncio.wait_for(self._slots.acquire(), 0.25)
+                return True
+        await self._slots.acquire()
+        return True
+
+    def _chunks(self, docs: list[Document]) -> list[list[Document]]:
+        self._largest_batch = max(self._largest_batch, len(docs))
+        limit = self.request_limit
+        if limit is not None and self._loop_time() - self._last_poison >= self.regrow_after_s:
+            limit *= 2
+            self._last_poison = self._loop_time()
+            self.request_limit = None if limit >= self._largest_batch else limit
+            log.warning("policy engine: trying requests of up to %s documents again", limit)
+        if limit is None or len(docs) <= limit:
+            return [docs]
+        return [docs[i : i + limit] for i in range(0, len(docs), limit)]
+
+    @staticmethod
+    def _loop_time() -> float:
+        return asyncio.get_running_loop().time()
+
+    async def _finish(self) -> None:
+        """End of stream: evaluate the backlog and wait for in-flight batches, within a deadline."""
+        loop = asyncio.get_running_loop()
+        self.start_draining()
+        assert self._drain_deadline is not None
+        deadline = self._drain_deadline
+        while self._inflight or self._backlog:
+            if self._backlog:
+                self._ensure_drainer()
+            waiting: set[asyncio.Task[None]] = set(self._inflight)
+            if self._drainer is not None and not self._drainer.done():
+                waiting.add(self._drainer)
+            remaining = deadline - loop.time()
+            if remaining <= 0 or not waiting:
+                break
+            await asyncio.wait(waiting, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        if self._inflight or self._backlog:
+            log.error(
+                "policy engine still unavailable after %.0fs of draining: %d events not "
+                "evaluated (%d buffered, %d in flight)",
+                self.drain_timeout_s,
+                self._backlog_events + self.inflight_events,
+                self._backlog_events,
+                self.inflight_events,
+            )
+            tasks = self._abandon("opa_unavailable_at_exit")
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _abandon(self, reason: str) -> list[asyncio.Task[None]]:
+        """Cancel the drainer and in-flight requests; count what they held as dropped."""
+        tasks: list[asyncio.Task[None]] = list(self._inflight)
+        if self._drainer is not None:
+            self._drainer.cancel()
+            tasks.append(self._drainer)
+        for task in self._inflight:
+            task.cancel()
+        self.stats.drop(reason, self._backlog_events)
+        self.stats.drop(f"{reason}_in_flight", self.inflight_events)
+        self._inflight.clear()
+        self._backlog.clear()
+        self._backlog_events = 0
+        return tasks
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    def _spawn(self, batch: _Batch) -> None:
+        task = asyncio.create_task(self._evaluate_guarded(batch))
+        self._inflight[task] = len(batch.docs)
+        task.add_done_callback(lambda done: self._inflight.pop(done, None))
+
+    async def _evaluate_guarded(self, batch: _Batch) -> None:
+        task = asyncio.current_task()
+        try:
+            await self._evaluate(batch)
+        except Exception:
+            # A bug here must not take detection down silently or wedge the drain.
+            lost = self._inflight.pop(task, 0) if task is not None else 0
+            log.exception("policy stage: unexpected error; %d events lost", lost)
+            self.stats.drop("internal_error", lost)
+
+    async def _evaluate(self, batch: _Batch) -> None:
+        task = asyncio.current_task()
+        try:
+            try:
+                evaluation = await self.client.evaluate(batch.docs)
+            except PolicyEngineError as exc:
+                # Unavailable, timed out, policies missing (a reload), refused token: all wait
+                # for OPA to evaluate again; the internal alert carries the reason.
+                self._inflight.pop(task, None)  # type: ignore[arg-type]
+                batch.attempts += 1
+                self._to_backlog(batch, front=True)
+                await self._enter_outage(exc)
+                self._ensure_drainer()
+                return
+        finally:
+            self._slots.release()
+        self._inflight.pop(task, None)  # type: ignore[arg-type]
+        await self._deliver(batch.docs, evaluation)
+
+    async def _deliver(self, docs: list[Document], evaluation: Evaluation) -> None:
+        self.stats.emitted += len(docs) - len(evaluation.rejected)
+        self.stats.drop("opa_rejected", len(evaluation.rejected))
+        alerts: list[Alert] = self._rule_fault_alerts(evaluation.rule_faults)
+        for verdict in evaluation.alerts:
+            if priority_rank(verdict.priority) > self.min_rank:
+                self.filtered_alerts += 1
+                continue
+            self.alerts_by_rule[(verdict.rule, verdict.priority)] += 1
+            alerts.append(
+                self.alert_builder.build(
+                    docs[verdict.index],
+                    rule=verdict.rule,
+                    priority=verdict.priority,
+                    output=verdict.output,
+                    tags=verdict.tags,
+                    rule_id=verdict.id,
+                    output_fields=verdict.output_fields,
+                )
+            )
+        if alerts:
+            await self._publish(alerts)
+
+    def _rule_fault_alerts(self, faults: Sequence[RuleFault]) -> list[Alert]:
+        """One internal alert per faulty rule, at most every ``rule_fault_alert_interval_s``."""
+        if not faults:
+            return []
+        now = self._loop_time()
+        reasons = {fault.rule: fault.reason for fault in faults}
+        alerts = []
+        for rule, count in Counter(fault.rule for fault in faults).items():
+            last = self._rule_alerted.get(rule)
+            if last is not None and now - last < self.rule_fault_alert_interval_s:
+                continue
+            self._rule_alerted[rule] = now
+            reason = reasons[rule][:500]
+            log.error("rule %s could not evaluate %d documents: %s", rule, count, reason)
+            alerts.append(
+                internal_alert(
+                    RULE_RULE_FAULT,
+                    "ERROR",
+                    f"bpfopa internal: rule {rule} could not evaluate {count} documents "
+                    f"(every other rule judged them): {reason}",
+                    {
+                        "rule.id": rule,
+                        "n_documents": count,
+                        "n_total": self.client.rule_faults[rule],
+                        "error": reason,
+                    },
+                    self.hostname,
+                )
+            )
+        return alerts
+
+    def _to_backlog(self, batch: _Batch, *, front: bool = False) -> None:
+        room = self.outage_buffer - self._backlog_events
+        if room < len(batch.docs):
+            self.stats.drop("opa_unavailable", len(batch.docs) - max(room, 0))
+            batch.docs = batch.docs[: max(room, 0)]
+        if not batch.docs:
+            return
+        if front:
+            self._backlog.appendleft(batch)
+        else:
+            self._backlog.append(batch)
+        self._backlog_events += len(batch.docs)
+
+    # -- outage and recovery ------------------------------------------------------------------
+
+    async def _enter_outage(self, error: BaseException) -> None:
+        if self.outage:
+            return
+        self.outage = True
+        self.outages += 1
+        log.error("policy engine unavailable: %s", error)
+        await self._publish(
+            [
+                internal_alert(
+                    RULE_OPA_UNAVAILABLE,
+                    "CRITICAL",
+                    f"Policy engine unavailable; events are buffered (up to "
+                    f"{self.outage_buffer}) until it evaluates again: {error}",
+                    {"opa.url": self.client.config.url, "error": str(error)},
+                    self.hostname,
+                )
+            ]
+        )
+
+    async def _recover(self) -> None:
+        self.outage = False
+        self.recoveries += 1
+        log.warning("policy engine recovered; %d buffered events", self._backlog_events)
+        await self._publish(
+            [
+                internal_alert(
+                    RULE_OPA_RECOVERED,
+                    "NOTICE",
+                    f"Policy engine recovered; evaluating {self._backlog_events} buffered events",
+                    {
+                        "opa.url": self.client.config.url,
+                        "buffered": self._backlog_events,
+                        "dropped": self.stats.dropped["opa_unavailable"],
+                    },
+                    self.hostname,
+                )
+            ]
+        )
+
+    def _ensure_drainer(self) -> None:
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain_backlog(), name="policy-backlog")
+
+    async def _drain_backlog(self) -> None:
+        delay = self.probe_initial_s
+        while self._backlog:
+            if self.outage:
+                await asyncio.sleep(delay)
+                if self._backlog and await self._probe():
+                    delay = self.probe_initial_s
+                else:
+                    delay = min(delay * 2, self.probe_max_s)
+                continue
+            await self._slots.acquire()
+            if self.outage or not self._backlog:  # an in-flight batch failed meanwhile
+                self._slots.release()
+                continue
+            batch = self._take_head()
+            self._backlog_events -= len(batch.docs)
+            self._backlog.popleft()
+            self._spawn(batch)
+
+    def _take_head(self) -> _Batch:
+        """The head of the backlog, first cut to the request limit."""
+        head = self._backlog[0]
+        limit = self.request_limit
+        if limit is not None and len(head.docs) > limit:
+            rest = _Batch(head.docs[limit:], head.attempts)
+            head.docs = head.docs[:limit]
+            self._backlog.insert(1, rest)
+        return head
+
+    async def _probe(self) -> bool:
+        """Re-send the head of the backlog; True when it was evaluated (recovery) or, being
+        poison, split or dead-lettered (progress either way)."""
+        batch = self._take_head()
+        await self._slots.acquire()
+        try:
+            evaluation = await self.client.evaluate(batch.docs, retry=False)
+        except PolicyEngineError as exc:
+            batch.attempts += 1
+            log.debug("policy engine still unavailable: %s", exc)
+            if batch.attempts >= self.max_attempts and await self.client.evaluates():
+                self._poison(batch, exc)
+                return True
+            return False
+        finally:
+            self._slots.release()
+        if batch in self._backlog:  # not abandoned meanwhile
+            self._backlog.remove(batch)
+            self._backlog_events -= len(batch.docs)
+        await self._recover()
+        await self._deliver(batch.docs, evaluation)
+        return True
+
+    def _poison(self, batch: _Batch, error: BaseException) -> None:
+        """OPA evaluates other requests but never this batch: halve it, or dead-letter it."""
+        if batch not in self._backlog:
+            return
+        index = self._backlog.index(batch)
+        del self._backlog[index]
+        self._last_poison = self._loop_time()
+        docs = batch.docs
+        if len(docs) > 1:
+            middle = len(docs) // 2
+            self._backlog.insert(index, _Batch(docs[middle:]))
+            self._backlog.insert(index, _Batch(docs[:middle]))
+            if self.request_limit is None or middle < self.request_limit:
+                self.request_limit = middle
+                log.warning(
+                    "policy engine: a request of %d documents failed %d times while OPA "
+                    "evaluates others; sending at most %d per request (%s)",
+                    len(docs),
+                    batch.attempts,
+                    middle,
+                    error,
+                )
+            return
+        self._backlog_events -= len(docs)
+        self.poisoned += len(docs)
+        self.stats.drop("poison", len(docs))
+        reason = (
+            f"not evaluated after {batch.attempts} attempts while OPA evaluated others: {error}"
+        )
+        for doc in docs:
+            self.client.dead_letter.write(Rejection(doc, reason, 0))
