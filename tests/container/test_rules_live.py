@@ -47,7 +47,8 @@ def live(
     args += ["--container-wait-ms", "1000"]
     run = LiveRun(tmp_path_factory.mktemp("live-containers"), args=args)
     try:
-        run.wait_ready()
+        # Compiling the probes takes long on a busy shared host.
+        run.wait_ready(timeout=240)
         yield run
     finally:
         code, err = run.stop()
