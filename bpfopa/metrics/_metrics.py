@@ -86,6 +86,17 @@ class _PipelineCollector(Collector):
             kernel_filter.add_metric([], 1.0 if snap["kernel_filter"]["enabled"] else 0.0)
             yield kernel_filter
 
+        containers = snap.get("containers")
+        if containers:
+            metadata = CounterMetricFamily(
+                "bpfopa_container_metadata",
+                "Container metadata lookups by outcome, and events that went on without it (late)",
+                labels=["outcome"],
+            )
+            for key in ("lookups", "complete", "not_found", "errors", "late"):
+                metadata.add_metric([key], containers.get(key, 0))
+            yield metadata
+
         dedup = snap["dedup"]
         ratio = GaugeMetricFamily(
             "bpfopa_dedup_ratio", "Share of events merged into an earlier identical one"

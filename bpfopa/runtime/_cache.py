@@ -40,7 +40,7 @@ class ContainerMetadata:
         self,
         sockets: Sequence[Path] = DEFAULT_SOCKETS,
         *,
-        timeout_s: float = 2.0,
+        timeout_s: float = 5.0,
         retry_after_s: float = 5.0,
         max_containers: int = 4096,
     ) -> None:

@@ -34,13 +34,13 @@ def _mapped(socket: Path, what: str) -> Iterator[None]:
     try:
         yield
     except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-        raise RuntimeApiError(f"{socket}: {what}: {exc or type(exc).__name__}") from exc
+        raise RuntimeApiError(f"{socket}: {what}: {str(exc) or type(exc).__name__}") from exc
 
 
 class EngineClient:
     """One engine socket. ``inspect_*`` return None for a 404 (not this engine's, or gone)."""
 
-    def __init__(self, socket: Path, timeout_s: float = 2.0) -> None:
+    def __init__(self, socket: Path, timeout_s: float = 5.0) -> None:
         self.socket = socket
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None

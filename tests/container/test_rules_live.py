@@ -41,9 +41,14 @@ def live(
     args = [arg for path in sorted(sockets) for arg in ("--runtime-socket", str(path))]
     # The evaluated document in each alert: the tests read its container metadata.
     args += ["--alert-document", "full"]
+    # A container's first exec happens while the engine is still starting it, and the engine
+    # answers inspect only once the start is done: on this shared 2-CPU host that can take
+    # longer than the default 50 ms wait (test_runtime_metadata.py tests the late path).
+    args += ["--container-wait-ms", "1000"]
     run = LiveRun(tmp_path_factory.mktemp("live-containers"), args=args)
     try:
-        run.wait_ready()
+        # Compiling the probes takes long on a busy shared host.
+        run.wait_ready(timeout=240)
         yield run
     finally:
         code, err = run.stop()

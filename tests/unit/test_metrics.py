@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY, generate_latest
 from bpfopa.metrics import MetricsServer, PipelineMetrics, parse_listen_address
 from bpfopa.pipeline import Pipeline, PipelineConfig, QueueSource
 from bpfopa.policy import OpaClient, OpaClientConfig
+from bpfopa.runtime import ContainerMetadata
 
 
 def test_listen_address() -> None:
@@ -51,6 +52,23 @@ def test_counters_are_read_at_scrape_time_in_a_private_registry() -> None:
     assert b"bpfopa_" not in generate_latest(REGISTRY)
     with pytest.raises(RuntimeError):
         metrics.bind(p)
+
+
+def test_container_metadata_counters() -> None:
+    metrics = PipelineMetrics()
+    client = OpaClient(OpaClientConfig(url="http://127.0.0.1:9"))
+    p = Pipeline(QueueSource(), client, [], PipelineConfig(), containers=ContainerMetadata([]))
+    metrics.bind(p)
+    assert p.container_stage is not None
+    p.container_stage.late = 3
+    p.container_stage.metadata.counters["complete"] = 5
+    text = generate_latest(metrics.registry).decode()
+    assert 'bpfopa_container_metadata_total{outcome="late"} 3.0' in text
+    assert 'bpfopa_container_metadata_total{outcome="complete"} 5.0' in text
+    # Without the runtime stage (replay), no such metric.
+    plain = PipelineMetrics()
+    plain.bind(pipeline())
+    assert "bpfopa_container_metadata" not in generate_latest(plain.registry).decode()
 
 
 async def test_http_endpoints() -> None:
