@@ -13,8 +13,8 @@ Delivery guarantees (docs/pipeline.md "Sinks"):
   per retry. A POST cut by shutdown is kept as
   "unacknowledged": the next start resends it only to an idempotent receiver, else
   dead-letters it (delivery unknown) instead.
-- A permanent refusal (any other 4xx, say 413) dead-letters that alert at once; later alerts
-  are not blocked.
+- A permanent refusal (any other 4xx, say 413) dead-letters that alert at once, and one the
+  receiver keeps failing with 5xx after ``poison_after`` answers; later alerts are not blocked.
 
 While the endpoint is down, alerts go to a bounded on-disk spool (one 0600 file per alert,
 numbered, in a 0700 directory; the oldest is dropped and counted when full) that a background
@@ -56,6 +56,11 @@ class _Timeout(SinkError):
     """The request was sent and no answer came in time: the receiver may have it."""
 
 
+class _ServerError(SinkError):
+    """The receiver answered 5xx: it failed this alert (a poison alert, when it keeps doing so
+    while it answers)."""
+
+
 class WebhookSink:
     name = "webhook"
 
@@ -75,6 +80,7 @@ class WebhookSink:
         headers: Mapping[str, str] | None = None,
         ca_file: Path | None = None,
         idempotent_receiver: bool = False,
+        poison_after: int = 10,
         dead_letter: DeadLetterFile | None = None,
         fsync_interval_s: float | None = 1.0,
     ) -> None:
@@ -91,6 +97,11 @@ class WebhookSink:
         self.replay_max_interval_s = replay_max_interval_s
         self.close_timeout_s = close_timeout_s
         self.idempotent_receiver = idempotent_receiver
+        #: A spooled alert the receiver answered 5xx this many times is dead-lettered: it must
+        #: not hold up every later alert. Refused connections and timeouts do not count (the
+        #: receiver is down or slow, not failing this alert).
+        self.poison_after = max(1, poison_after)
+        self._server_errors: Counter[Path] = Counter()
         self._headers = {"Content-Type": "application/json", **(headers or {})}
         self._ca_file = ca_file
         self._session: aiohttp.ClientSession | None = None
@@ -190,6 +201,8 @@ class WebhookSink:
             raise SinkRejectedError(
                 f"webhook {self.url} refused the alert ({status}): {text[:300]}", status
             )
+        if status >= 500:
+            raise _ServerError(f"webhook {self.url} answered {status}: {text[:300]}")
         raise SinkError(f"webhook {self.url} answered {status}")
 
     async def _post_with_retry(self, body: bytes, key: str) -> None:
@@ -267,6 +280,23 @@ class WebhookSink:
         with contextlib.suppress(ValueError):
             self._spooled.remove(path)
         self._timed_out.discard(path)
+        self._server_errors.pop(path, None)
+
+    def _poison(self, body: bytes, path: Path, exc: SinkError) -> None:
+        assert self.dead_letter is not None
+        try:
+            record: Any = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            record = {"raw": body.decode("utf-8", "replace")}
+        self.dead_letter.add(
+            "alert",
+            record,
+            reason=f"the receiver failed this alert {self.poison_after} times: {exc}",
+        )
+        self._counts["dropped_poison"] += 1
+        with contextlib.suppress(OSError):
+            path.unlink()
+        self._forget(path)
 
     def _start_replayer(self) -> None:
         if self._replayer is None or self._replayer.done():
@@ -286,8 +316,10 @@ class WebhookSink:
                 body = path.read_bytes()
                 key = str(orjson.loads(body).get("uuid") or path.stem)
             except (OSError, orjson.JSONDecodeError, AttributeError) as exc:
-                log.error("webhook spool file %s unreadable, skipped: %s", path, exc)
+                log.error("webhook spool file %s unreadable, dropped: %s", path, exc)
                 self._forget(path)
+                with contextlib.suppress(OSError):
+                    path.unlink()
                 self._counts["dropped_spool_error"] += 1
                 continue
             if path in self._timed_out:
@@ -299,6 +331,15 @@ class WebhookSink:
                 self._reject(body, exc)
             except _Timeout:
                 self._timed_out.add(path)
+                continue
+            except _ServerError as exc:
+                self._server_errors[path] += 1
+                if self._server_errors[path] >= self.poison_after:
+                    self._poison(body, path, exc)
+                    continue
+                if await self._pause(delay):
+                    return
+                delay = min(delay * 2, self.replay_max_interval_s)
                 continue
             except SinkError:
                 if await self._pause(delay):
