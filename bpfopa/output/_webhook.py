@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import ssl
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -38,8 +37,9 @@ import aiohttp
 import orjson
 
 from bpfopa.errors import SinkError, SinkRejectedError
-from bpfopa.output._files import DeadLetterFile, FsyncCadence, private_dir, write_private
+from bpfopa.output._files import DeadLetterFile
 from bpfopa.output._sinks import encode_alert
+from bpfopa.output._spool import Spool
 
 __all__ = ["WebhookSink"]
 
@@ -48,8 +48,6 @@ Alert = dict[str, Any]
 
 #: Answers after which the receiver has not kept the alert and a resend is safe.
 _RETRY_STATUSES = frozenset({408, 425, 429})
-_PENDING = ".json"
-_UNACKED = ".unacked"
 
 
 class _Timeout(SinkError):
@@ -84,11 +82,11 @@ class WebhookSink:
         dead_letter: DeadLetterFile | None = None,
         fsync_interval_s: float | None = 1.0,
     ) -> None:
-        if max_spool < 1 or attempts < 1 or timeout_s <= 0:
-            raise ValueError("max_spool and attempts must be >= 1, timeout_s > 0")
+        if attempts < 1 or timeout_s <= 0:
+            raise ValueError("attempts must be >= 1, timeout_s > 0")
         self.url = url
         self.spool_dir = spool_dir
-        self.max_spool = max_spool
+        self._spool = Spool(spool_dir, max_spool, fsync_interval_s)
         self.timeout_s = timeout_s
         self.max_timeout_s = max(max_timeout_s, timeout_s)
         self.attempts = attempts
@@ -105,43 +103,38 @@ class WebhookSink:
         self._headers = {"Content-Type": "application/json", **(headers or {})}
         self._ca_file = ca_file
         self._session: aiohttp.ClientSession | None = None
-        self._spooled: list[Path] = []
         #: Spool entries whose POST timed out (a resend of those is counted).
         self._timed_out: set[Path] = set()
         #: Raised x4 at each timeout (up to max_timeout_s) for the rest of the run: a receiver
         #: that was slow once is waited for longer from then on.
         self._timeout_s = timeout_s
-        self._next_seq = 0
         self._replayer: asyncio.Task[None] | None = None
         #: The spool entry whose POST is under way (the replayer's), never dropped for room.
         self._inflight: Path | None = None
         self._closing = asyncio.Event()
         self._counts: Counter[str] = Counter()
-        self._cadence = FsyncCadence(fsync_interval_s)
         self._fsync_interval_s = fsync_interval_s
         #: Alerts the receiver refused for good; by default ``rejected.jsonl`` in the spool.
         self.dead_letter = dead_letter
 
     @property
     def spooled(self) -> int:
-        return len(self._spooled)
+        return len(self._spool.entries)
 
     async def open(self) -> None:
         try:
-            private_dir(self.spool_dir)
+            unacked = self._spool.open()
         except OSError as exc:
             raise SinkError(f"cannot create webhook spool {self.spool_dir}: {exc}") from exc
         if self.dead_letter is None:
             self.dead_letter = DeadLetterFile(
                 self.spool_dir / "rejected.jsonl", fsync_interval_s=self._fsync_interval_s
             )
-        self._recover_unacked()
-        self._spooled = sorted(self.spool_dir.glob(f"*{_PENDING}"))
-        seqs = [int(p.name.split(".")[0]) for p in self.spool_dir.iterdir() if p.name[0].isdigit()]
-        self._next_seq = max(seqs, default=-1) + 1
-        if self._spooled:
-            self._counts["carried_over"] += len(self._spooled)
-            log.warning("webhook: %d alerts left spooled by a previous run", len(self._spooled))
+        self._recover_unacked(unacked)
+        carried = self._spool.load()
+        if carried:
+            self._counts["carried_over"] += carried
+            log.warning("webhook: %d alerts left spooled by a previous run", carried)
         ssl_context: ssl.SSLContext | bool = True
         if self._ca_file is not None:
             ssl_context = ssl.create_default_context(cafile=str(self._ca_file))
@@ -149,14 +142,14 @@ class WebhookSink:
             headers=self._headers,
             connector=aiohttp.TCPConnector(ssl=ssl_context, limit=4),
         )
-        if self._spooled:
+        if self._spool.entries:
             self._start_replayer()
 
-    def _recover_unacked(self) -> None:
+    def _recover_unacked(self, unacked: list[Path]) -> None:
         """POSTs cut by the last shutdown: resent only where resending cannot duplicate."""
-        for path in sorted(self.spool_dir.glob(f"*{_UNACKED}")):
+        for path in unacked:
             if self.idempotent_receiver:
-                path.rename(path.with_suffix(_PENDING))
+                self._spool.requeue(path)
                 self._counts["resent_unacked"] += 1
                 continue
             try:
@@ -237,50 +230,29 @@ class WebhookSink:
 
     # -- the spool ---------------------------------------------------------------------------
 
-    def _spool_path(self) -> Path:
-        path = self.spool_dir / f"{self._next_seq:016d}{_PENDING}"
-        self._next_seq += 1
-        return path
-
-    def _spool(self, body: bytes, *, timed_out: bool = False) -> None:
-        while len(self._spooled) >= self.max_spool:
-            # Oldest dropped, not the newest: the newest alerts say what is happening now.
-            index = 1 if self._spooled[0] == self._inflight and len(self._spooled) > 1 else 0
-            oldest = self._spooled.pop(index)
-            self._timed_out.discard(oldest)
-            with contextlib.suppress(OSError):
-                oldest.unlink()
+    def _to_spool(self, body: bytes, *, timed_out: bool = False) -> None:
+        for dropped in self._spool.make_room(keep=self._inflight):
+            self._forget(dropped)
             self._counts["dropped_spool_full"] += 1
             log.error("webhook spool %s is full: oldest alert dropped", self.spool_dir)
-        path = self._spool_path()
         try:
-            write_private(path, body, sync=self._cadence.due())
+            path = self._spool.put(body)
         except OSError as exc:
             self._counts["dropped_spool_error"] += 1
-            log.error("cannot spool alert to %s, alert dropped: %s", path, exc)
+            log.error("cannot spool alert in %s, alert dropped: %s", self.spool_dir, exc)
             return
-        self._spooled.append(path)
         if timed_out:
             self._timed_out.add(path)
         self._counts["spooled"] += 1
 
-    def _mark_unacked(self, body: bytes, path: Path | None = None) -> None:
-        """A POST cut by cancellation: keep it as unacknowledged for the next start."""
-        target = (path or self._spool_path()).with_suffix(_UNACKED)
-        try:
-            if path is not None:
-                path.rename(target)
-            else:
-                write_private(target, body, sync=True)
-        except OSError as exc:
-            log.error("webhook: alert in flight at shutdown not kept: %s", exc)
-
     def _forget(self, path: Path) -> None:
-        # By identity: the spool may have dropped entries for room meanwhile.
-        with contextlib.suppress(ValueError):
-            self._spooled.remove(path)
         self._timed_out.discard(path)
         self._server_errors.pop(path, None)
+
+    def _done(self, path: Path) -> None:
+        """The head entry is settled (delivered or dead-lettered): off the spool."""
+        self._spool.remove(path)
+        self._forget(path)
 
     def _poison(self, body: bytes, path: Path, exc: SinkError) -> None:
         assert self.dead_letter is not None
@@ -294,9 +266,7 @@ class WebhookSink:
             reason=f"the receiver failed this alert {self.poison_after} times: {exc}",
         )
         self._counts["dropped_poison"] += 1
-        with contextlib.suppress(OSError):
-            path.unlink()
-        self._forget(path)
+        self._done(path)
 
     def _start_replayer(self) -> None:
         if self._replayer is None or self._replayer.done():
@@ -310,16 +280,14 @@ class WebhookSink:
 
     async def _replay(self) -> None:
         delay = self.retry_initial_s
-        while self._spooled and not self._closing.is_set():
-            path = self._spooled[0]
+        while self._spool.entries and not self._closing.is_set():
+            path = self._spool.entries[0]
             try:
                 body = path.read_bytes()
                 key = str(orjson.loads(body).get("uuid") or path.stem)
             except (OSError, orjson.JSONDecodeError, AttributeError) as exc:
                 log.error("webhook spool file %s unreadable, dropped: %s", path, exc)
-                self._forget(path)
-                with contextlib.suppress(OSError):
-                    path.unlink()
+                self._done(path)
                 self._counts["dropped_spool_error"] += 1
                 continue
             if path in self._timed_out:
@@ -348,7 +316,7 @@ class WebhookSink:
                 continue
             except asyncio.CancelledError:
                 self._forget(path)
-                self._mark_unacked(body, path)
+                self._spool.mark_unacked(body, path)
                 raise
             else:
                 self._counts["delivered"] += 1
@@ -356,9 +324,7 @@ class WebhookSink:
             finally:
                 self._inflight = None
             delay = self.retry_initial_s
-            with contextlib.suppress(OSError):
-                path.unlink()
-            self._forget(path)
+            self._done(path)
 
     # -- the AlertSink protocol ----------------------------------------------------------------
 
@@ -367,8 +333,8 @@ class WebhookSink:
         counted once."""
         for alert in alerts:
             body = encode_alert(alert)
-            if self._spooled:
-                self._spool(body)
+            if self._spool.entries:
+                self._to_spool(body)
                 continue
             try:
                 await self._post_with_retry(body, str(alert.get("uuid", "")))
@@ -377,11 +343,11 @@ class WebhookSink:
                 continue
             except SinkError as exc:
                 log.warning("%s; spooling alerts to %s", exc, self.spool_dir)
-                self._spool(body, timed_out=isinstance(exc, _Timeout))
+                self._to_spool(body, timed_out=isinstance(exc, _Timeout))
                 self._start_replayer()
                 continue
             except asyncio.CancelledError:
-                self._mark_unacked(body)
+                self._spool.mark_unacked(body)
                 raise
             self._counts["delivered"] += 1
 
@@ -401,15 +367,10 @@ class WebhookSink:
                         await self._replayer
                 log.warning(
                     "webhook: %d alerts remain spooled in %s; the next start delivers them",
-                    len(self._spooled),
+                    len(self._spool.entries),
                     self.spool_dir,
                 )
-        with contextlib.suppress(OSError):
-            fd = os.open(self.spool_dir, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)  # the renames of the spool entries
-            finally:
-                os.close(fd)
+        self._spool.sync()
         if self.dead_letter is not None:
             self.dead_letter.close()
         if self._session is not None:
@@ -419,6 +380,6 @@ class WebhookSink:
     def counters(self) -> Mapping[str, int]:
         return {
             **self._counts,
-            "pending": len(self._spooled),
+            "pending": len(self._spool.entries),
             "dead_letter_dropped": self.dead_letter.dropped if self.dead_letter else 0,
         }
