@@ -13,8 +13,8 @@ Delivery guarantees (docs/pipeline.md "Sinks"):
   per retry. A POST cut by shutdown is kept as
   "unacknowledged": the next start resends it only to an idempotent receiver, else
   dead-letters it (delivery unknown) instead.
-- A permanent refusal (any other 4xx, say 413) dead-letters that alert at once; later alerts
-  are not blocked.
+- A permanent refusal (any other 4xx, say 413) dead-letters that alert at once, and one the
+  receiver keeps failing with 5xx after ``poison_after`` answers; later alerts are not blocked.
 
 While the endpoint is down, alerts go to a bounded on-disk spool (one 0600 file per alert,
 numbered, in a 0700 directory; the oldest is dropped and counted when full) that a background
@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import ssl
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -38,8 +37,9 @@ import aiohttp
 import orjson
 
 from bpfopa.errors import SinkError, SinkRejectedError
-from bpfopa.output._files import DeadLetterFile, FsyncCadence, private_dir, write_private
+from bpfopa.output._files import DeadLetterFile
 from bpfopa.output._sinks import encode_alert
+from bpfopa.output._spool import Spool
 
 __all__ = ["WebhookSink"]
 
@@ -48,12 +48,15 @@ Alert = dict[str, Any]
 
 #: Answers after which the receiver has not kept the alert and a resend is safe.
 _RETRY_STATUSES = frozenset({408, 425, 429})
-_PENDING = ".json"
-_UNACKED = ".unacked"
 
 
 class _Timeout(SinkError):
     """The request was sent and no answer came in time: the receiver may have it."""
+
+
+class _ServerError(SinkError):
+    """The receiver answered 5xx: it failed this alert (a poison alert, when it keeps doing so
+    while it answers)."""
 
 
 class WebhookSink:
@@ -75,14 +78,15 @@ class WebhookSink:
         headers: Mapping[str, str] | None = None,
         ca_file: Path | None = None,
         idempotent_receiver: bool = False,
+        poison_after: int = 10,
         dead_letter: DeadLetterFile | None = None,
         fsync_interval_s: float | None = 1.0,
     ) -> None:
-        if max_spool < 1 or attempts < 1 or timeout_s <= 0:
-            raise ValueError("max_spool and attempts must be >= 1, timeout_s > 0")
+        if attempts < 1 or timeout_s <= 0:
+            raise ValueError("attempts must be >= 1, timeout_s > 0")
         self.url = url
         self.spool_dir = spool_dir
-        self.max_spool = max_spool
+        self._spool = Spool(spool_dir, max_spool, fsync_interval_s)
         self.timeout_s = timeout_s
         self.max_timeout_s = max(max_timeout_s, timeout_s)
         self.attempts = attempts
@@ -91,46 +95,46 @@ class WebhookSink:
         self.replay_max_interval_s = replay_max_interval_s
         self.close_timeout_s = close_timeout_s
         self.idempotent_receiver = idempotent_receiver
+        #: A spooled alert the receiver answered 5xx this many times is dead-lettered: it must
+        #: not hold up every later alert. Refused connections and timeouts do not count (the
+        #: receiver is down or slow, not failing this alert).
+        self.poison_after = max(1, poison_after)
+        self._server_errors: Counter[Path] = Counter()
         self._headers = {"Content-Type": "application/json", **(headers or {})}
         self._ca_file = ca_file
         self._session: aiohttp.ClientSession | None = None
-        self._spooled: list[Path] = []
         #: Spool entries whose POST timed out (a resend of those is counted).
         self._timed_out: set[Path] = set()
         #: Raised x4 at each timeout (up to max_timeout_s) for the rest of the run: a receiver
         #: that was slow once is waited for longer from then on.
         self._timeout_s = timeout_s
-        self._next_seq = 0
         self._replayer: asyncio.Task[None] | None = None
         #: The spool entry whose POST is under way (the replayer's), never dropped for room.
         self._inflight: Path | None = None
         self._closing = asyncio.Event()
         self._counts: Counter[str] = Counter()
-        self._cadence = FsyncCadence(fsync_interval_s)
         self._fsync_interval_s = fsync_interval_s
         #: Alerts the receiver refused for good; by default ``rejected.jsonl`` in the spool.
         self.dead_letter = dead_letter
 
     @property
     def spooled(self) -> int:
-        return len(self._spooled)
+        return len(self._spool.entries)
 
     async def open(self) -> None:
         try:
-            private_dir(self.spool_dir)
+            unacked = self._spool.open()
         except OSError as exc:
             raise SinkError(f"cannot create webhook spool {self.spool_dir}: {exc}") from exc
         if self.dead_letter is None:
             self.dead_letter = DeadLetterFile(
                 self.spool_dir / "rejected.jsonl", fsync_interval_s=self._fsync_interval_s
             )
-        self._recover_unacked()
-        self._spooled = sorted(self.spool_dir.glob(f"*{_PENDING}"))
-        seqs = [int(p.name.split(".")[0]) for p in self.spool_dir.iterdir() if p.name[0].isdigit()]
-        self._next_seq = max(seqs, default=-1) + 1
-        if self._spooled:
-            self._counts["carried_over"] += len(self._spooled)
-            log.warning("webhook: %d alerts left spooled by a previous run", len(self._spooled))
+        self._recover_unacked(unacked)
+        carried = self._spool.load()
+        if carried:
+            self._counts["carried_over"] += carried
+            log.warning("webhook: %d alerts left spooled by a previous run", carried)
         ssl_context: ssl.SSLContext | bool = True
         if self._ca_file is not None:
             ssl_context = ssl.create_default_context(cafile=str(self._ca_file))
@@ -138,14 +142,14 @@ class WebhookSink:
             headers=self._headers,
             connector=aiohttp.TCPConnector(ssl=ssl_context, limit=4),
         )
-        if self._spooled:
+        if self._spool.entries:
             self._start_replayer()
 
-    def _recover_unacked(self) -> None:
+    def _recover_unacked(self, unacked: list[Path]) -> None:
         """POSTs cut by the last shutdown: resent only where resending cannot duplicate."""
-        for path in sorted(self.spool_dir.glob(f"*{_UNACKED}")):
+        for path in unacked:
             if self.idempotent_receiver:
-                path.rename(path.with_suffix(_PENDING))
+                self._spool.requeue(path)
                 self._counts["resent_unacked"] += 1
                 continue
             try:
@@ -190,6 +194,8 @@ class WebhookSink:
             raise SinkRejectedError(
                 f"webhook {self.url} refused the alert ({status}): {text[:300]}", status
             )
+        if status >= 500:
+            raise _ServerError(f"webhook {self.url} answered {status}: {text[:300]}")
         raise SinkError(f"webhook {self.url} answered {status}")
 
     async def _post_with_retry(self, body: bytes, key: str) -> None:
@@ -224,49 +230,43 @@ class WebhookSink:
 
     # -- the spool ---------------------------------------------------------------------------
 
-    def _spool_path(self) -> Path:
-        path = self.spool_dir / f"{self._next_seq:016d}{_PENDING}"
-        self._next_seq += 1
-        return path
-
-    def _spool(self, body: bytes, *, timed_out: bool = False) -> None:
-        while len(self._spooled) >= self.max_spool:
-            # Oldest dropped, not the newest: the newest alerts say what is happening now.
-            index = 1 if self._spooled[0] == self._inflight and len(self._spooled) > 1 else 0
-            oldest = self._spooled.pop(index)
-            self._timed_out.discard(oldest)
-            with contextlib.suppress(OSError):
-                oldest.unlink()
+    def _to_spool(self, body: bytes, *, timed_out: bool = False) -> None:
+        for dropped in self._spool.make_room(keep=self._inflight):
+            self._forget(dropped)
             self._counts["dropped_spool_full"] += 1
             log.error("webhook spool %s is full: oldest alert dropped", self.spool_dir)
-        path = self._spool_path()
         try:
-            write_private(path, body, sync=self._cadence.due())
+            path = self._spool.put(body)
         except OSError as exc:
             self._counts["dropped_spool_error"] += 1
-            log.error("cannot spool alert to %s, alert dropped: %s", path, exc)
+            log.error("cannot spool alert in %s, alert dropped: %s", self.spool_dir, exc)
             return
-        self._spooled.append(path)
         if timed_out:
             self._timed_out.add(path)
         self._counts["spooled"] += 1
 
-    def _mark_unacked(self, body: bytes, path: Path | None = None) -> None:
-        """A POST cut by cancellation: keep it as unacknowledged for the next start."""
-        target = (path or self._spool_path()).with_suffix(_UNACKED)
-        try:
-            if path is not None:
-                path.rename(target)
-            else:
-                write_private(target, body, sync=True)
-        except OSError as exc:
-            log.error("webhook: alert in flight at shutdown not kept: %s", exc)
-
     def _forget(self, path: Path) -> None:
-        # By identity: the spool may have dropped entries for room meanwhile.
-        with contextlib.suppress(ValueError):
-            self._spooled.remove(path)
         self._timed_out.discard(path)
+        self._server_errors.pop(path, None)
+
+    def _done(self, path: Path) -> None:
+        """The head entry is settled (delivered or dead-lettered): off the spool."""
+        self._spool.remove(path)
+        self._forget(path)
+
+    def _poison(self, body: bytes, path: Path, exc: SinkError) -> None:
+        assert self.dead_letter is not None
+        try:
+            record: Any = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            record = {"raw": body.decode("utf-8", "replace")}
+        self.dead_letter.add(
+            "alert",
+            record,
+            reason=f"the receiver failed this alert {self.poison_after} times: {exc}",
+        )
+        self._counts["dropped_poison"] += 1
+        self._done(path)
 
     def _start_replayer(self) -> None:
         if self._replayer is None or self._replayer.done():
@@ -280,14 +280,14 @@ class WebhookSink:
 
     async def _replay(self) -> None:
         delay = self.retry_initial_s
-        while self._spooled and not self._closing.is_set():
-            path = self._spooled[0]
+        while self._spool.entries and not self._closing.is_set():
+            path = self._spool.entries[0]
             try:
                 body = path.read_bytes()
                 key = str(orjson.loads(body).get("uuid") or path.stem)
             except (OSError, orjson.JSONDecodeError, AttributeError) as exc:
-                log.error("webhook spool file %s unreadable, skipped: %s", path, exc)
-                self._forget(path)
+                log.error("webhook spool file %s unreadable, dropped: %s", path, exc)
+                self._done(path)
                 self._counts["dropped_spool_error"] += 1
                 continue
             if path in self._timed_out:
@@ -300,6 +300,15 @@ class WebhookSink:
             except _Timeout:
                 self._timed_out.add(path)
                 continue
+            except _ServerError as exc:
+                self._server_errors[path] += 1
+                if self._server_errors[path] >= self.poison_after:
+                    self._poison(body, path, exc)
+                    continue
+                if await self._pause(delay):
+                    return
+                delay = min(delay * 2, self.replay_max_interval_s)
+                continue
             except SinkError:
                 if await self._pause(delay):
                     return
@@ -307,7 +316,7 @@ class WebhookSink:
                 continue
             except asyncio.CancelledError:
                 self._forget(path)
-                self._mark_unacked(body, path)
+                self._spool.mark_unacked(body, path)
                 raise
             else:
                 self._counts["delivered"] += 1
@@ -315,9 +324,7 @@ class WebhookSink:
             finally:
                 self._inflight = None
             delay = self.retry_initial_s
-            with contextlib.suppress(OSError):
-                path.unlink()
-            self._forget(path)
+            self._done(path)
 
     # -- the AlertSink protocol ----------------------------------------------------------------
 
@@ -326,8 +333,8 @@ class WebhookSink:
         counted once."""
         for alert in alerts:
             body = encode_alert(alert)
-            if self._spooled:
-                self._spool(body)
+            if self._spool.entries:
+                self._to_spool(body)
                 continue
             try:
                 await self._post_with_retry(body, str(alert.get("uuid", "")))
@@ -336,11 +343,11 @@ class WebhookSink:
                 continue
             except SinkError as exc:
                 log.warning("%s; spooling alerts to %s", exc, self.spool_dir)
-                self._spool(body, timed_out=isinstance(exc, _Timeout))
+                self._to_spool(body, timed_out=isinstance(exc, _Timeout))
                 self._start_replayer()
                 continue
             except asyncio.CancelledError:
-                self._mark_unacked(body)
+                self._spool.mark_unacked(body)
                 raise
             self._counts["delivered"] += 1
 
@@ -360,15 +367,10 @@ class WebhookSink:
                         await self._replayer
                 log.warning(
                     "webhook: %d alerts remain spooled in %s; the next start delivers them",
-                    len(self._spooled),
+                    len(self._spool.entries),
                     self.spool_dir,
                 )
-        with contextlib.suppress(OSError):
-            fd = os.open(self.spool_dir, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)  # the renames of the spool entries
-            finally:
-                os.close(fd)
+        self._spool.sync()
         if self.dead_letter is not None:
             self.dead_letter.close()
         if self._session is not None:
@@ -378,6 +380,6 @@ class WebhookSink:
     def counters(self) -> Mapping[str, int]:
         return {
             **self._counts,
-            "pending": len(self._spooled),
+            "pending": len(self._spool.entries),
             "dead_letter_dropped": self.dead_letter.dropped if self.dead_letter else 0,
         }

@@ -173,6 +173,13 @@ def _add_common(parser: argparse.ArgumentParser, metrics_default: str) -> None:
         help="alerts kept in the webhook spool; when full the oldest is dropped and counted",
     )
     out.add_argument(
+        "--webhook-max-failures",
+        type=int,
+        default=10,
+        help="5xx answers to one spooled alert after which it is dead-lettered instead of "
+        "holding up the alerts behind it (10)",
+    )
+    out.add_argument(
         "--fsync-interval",
         type=float,
         default=1.0,
@@ -337,6 +344,7 @@ def _sinks(args: argparse.Namespace) -> tuple[list[AlertSink], FileSink | None]:
                 max_spool=args.webhook_spool_max,
                 timeout_s=args.webhook_timeout,
                 idempotent_receiver=args.webhook_idempotent,
+                poison_after=args.webhook_max_failures,
                 fsync_interval_s=sync,
             )
         )

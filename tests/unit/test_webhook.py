@@ -290,3 +290,21 @@ def test_rejected_documents_keep_no_secret(tmp_path: Path, mode: str) -> None:
     else:
         assert kept["process"]["env"] == ["HOME=/root", "AWS_SECRET_ACCESS_KEY=***"]
     assert document["process"]["env"][1].endswith("s3cr3t")  # the caller's copy is untouched
+
+
+async def test_alert_the_receiver_keeps_failing_stops_blocking(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.refuse = {"Rule 1": 500}  # a poison alert: 500 every time, the rest go through
+    sink = webhook(receiver.url, tmp_path / "spool", poison_after=3)
+    await sink.open()
+    await sink.write([alert(i) for i in range(4)])
+    await wait_for(lambda: sink.spooled == 0)
+    await sink.aclose()
+    rules = receiver.rules()
+    assert rules.count("Rule 1") == 2 + 3  # 2 attempts in line, then 3 from the spool
+    assert [r for r in rules if r != "Rule 1"] == ["Rule 0", "Rule 2", "Rule 3"]
+    counters = sink.counters()
+    assert counters["dropped_poison"] == 1 and counters["delivered"] == 3 and balanced(sink, 4)
+    [letter] = dead_letters(tmp_path / "spool" / "rejected.jsonl")
+    assert letter["alert"]["rule"] == "Rule 1" and "failed this alert 3 times" in letter["reason"]
