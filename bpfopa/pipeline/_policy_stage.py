@@ -157,17 +157,30 @@ class PolicyStage(Stage):
         self._ensure_drainer()
 
     async def _acquire_slot(self) -> bool:
-        """Wait for a request slot (backpressure); False once the drain deadline has passed."""
-        while self._slots.locked():
-            deadline = self._drain_deadline
-            if deadline is not None and self._loop_time() >= deadline:
-                return False
-            with contextlib.suppress(TimeoutError):
-                # Bounded waits, so a drain that starts meanwhile is noticed.
-                await asyncio.wait_for(self._slots.acquire(), 0.25)
-                return True
-        await self._slots.acquire()
-        return True
+        """Wait for a request slot (backpressure); False once the drain deadline has passed.
+
+        One acquire is kept pending and polled (never cancelled and re-issued, which could
+        lose a slot), so a drain that starts meanwhile is noticed."""
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return True
+        acquire = asyncio.ensure_future(self._slots.acquire())
+        try:
+            while True:
+                done, _ = await asyncio.wait({acquire}, timeout=0.25)
+                if done:
+                    return True
+                deadline = self._drain_deadline
+                if deadline is not None and self._loop_time() >= deadline:
+                    acquire.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await acquire
+                    return not acquire.cancelled()
+        except asyncio.CancelledError:
+            acquire.cancel()
+            if acquire.done() and not acquire.cancelled():
+                self._slots.release()
+            raise
 
     def _chunks(self, docs: list[Document]) -> list[list[Document]]:
         self._largest_batch = max(self._largest_batch, len(docs))

@@ -83,7 +83,7 @@ def test_run_token_reload_and_ctrl_c(tmp_path: Path) -> None:
         start_new_session=True,  # its own session: killpg below is a terminal's Ctrl-C
     )  # fmt: skip
     try:
-        if not fires(out, SENSITIVE, ["cat", "/etc/shadow"], within=90):
+        if not fires(out, SENSITIVE, ["cat", "/etc/shadow"], within=180):
             run.kill()
             raise AssertionError(f"bpfopa run never alerted: {run.communicate()[1][-3000:]}")
         opa_pid, opa_url = managed_opa(run.pid)
