@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -277,3 +278,43 @@ def test_pod_from_the_name_scheme_alone(docker_engine: DockerEngine, tool_image:
         "labels": None,
         "ip": None,
     }
+
+
+def test_a_failing_engine_does_not_hide_the_next_one(
+    docker_engine: DockerEngine, tool_image: str
+) -> None:
+    """An engine that answers its version but fails every inspect (HTTP 500) is asked first;
+    the real engine after it still names the container."""
+    from aiohttp import web
+
+    async def version(_request: web.Request) -> web.Response:
+        return web.json_response({"Version": "0.0-broken", "Components": []})
+
+    async def broken(_request: web.Request) -> web.Response:
+        return web.Response(status=500, text="engine is broken")
+
+    cid = start(docker_engine, tool_image, "--network", "none")
+
+    async def main(path: Path) -> tuple[Doc, ContainerMetadata]:
+        app = web.Application()
+        app.router.add_get("/version", version)
+        app.router.add_get("/{tail:.*}", broken)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.UnixSite(runner, str(path)).start()
+        try:
+            async with metadata(path, docker_engine.socket) as meta:
+                assert len(meta.engines) == 2
+                meta.lookup(base_of(cid))
+                return await resolved(meta, cid), meta
+        finally:
+            await runner.cleanup()
+
+    # Short: a sockaddr_un holds 108 bytes.
+    with tempfile.TemporaryDirectory(prefix="bpfopa-") as workdir:
+        try:
+            doc, meta = asyncio.run(main(Path(workdir) / "broken.sock"))
+        finally:
+            docker_engine.remove(cid)
+    assert doc["metadata"] == "complete" and doc["full_id"] == cid
+    assert meta.counters["errors"] == 1 and meta.counters["complete"] == 1
