@@ -23,6 +23,11 @@ Document = dict[str, Any]
 def _apply(doc: Document, container: Document) -> None:
     process = doc["process"]
     process["container"] = container
+    # The container's first process is pid 1 in its pid namespace (Falco's proc.vpid = 1, what
+    # the container-start rules look for); other processes' vpid is left to the capture.
+    init_pid = container["init_pid"]
+    if init_pid is not None and init_pid == process.get("pid") and process.get("vpid") is None:
+        process["vpid"] = 1
     parent = process.get("parent")
     # The parent section is shared by every event of the parent: copy before changing it.
     if isinstance(parent, dict):

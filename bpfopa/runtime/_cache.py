@@ -142,30 +142,41 @@ class ContainerMetadata:
             self.counters["evicted_removed"] += 1
 
     async def _resolve(self, base: Doc) -> None:
+        """Ask each engine in turn; one that fails does not keep the next from answering."""
         full_id = base["full_id"]
         loop = asyncio.get_running_loop()
-        try:
-            for client in self._clients:
-                inspect = await client.inspect_container(full_id)
-                if inspect is None:
-                    continue
-                image = await self._image(client, inspect.get("Image"))
-                sandbox = None
-                sid = sandbox_id(inspect)
-                if sid == full_id:
-                    sandbox = inspect
-                elif sid:
-                    sandbox = await client.inspect_container(sid)
-                self._store(full_id, from_inspect(base, inspect, image, sandbox), None)
+        failed = False
+        for client in self._clients:
+            try:
+                doc = await self._inspect(client, base)
+            except RuntimeApiError as exc:
+                failed = True
+                self.counters["errors"] += 1
+                if self._errors_logged < 10:
+                    self._errors_logged += 1
+                    log.warning("container %s: no metadata: %s", base["id"], exc)
+                continue
+            if doc is not None:
+                self._store(full_id, doc, None)
                 self.counters["complete"] += 1
                 return
+        if not failed:
             self.counters["not_found"] += 1
-        except RuntimeApiError as exc:
-            self.counters["errors"] += 1
-            if self._errors_logged < 10:
-                self._errors_logged += 1
-                log.warning("container %s: no metadata: %s", base["id"], exc)
         self._store(full_id, container_doc(base, "unavailable"), loop.time() + self._retry_after)
+
+    async def _inspect(self, client: EngineClient, base: Doc) -> Doc | None:
+        full_id = base["full_id"]
+        inspect = await client.inspect_container(full_id)
+        if inspect is None:
+            return None
+        image = await self._image(client, inspect.get("Image"))
+        sandbox = None
+        sid = sandbox_id(inspect)
+        if sid == full_id:
+            sandbox = inspect
+        elif sid:
+            sandbox = await client.inspect_container(sid)
+        return from_inspect(base, inspect, image, sandbox)
 
     async def _image(self, client: EngineClient, image_id: Any) -> Doc | None:
         if not isinstance(image_id, str) or not image_id:

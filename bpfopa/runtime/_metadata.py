@@ -60,6 +60,7 @@ def container_doc(base: Doc, metadata: Metadata) -> Doc:
         "mounts": None,
         "user": None,
         "started_at": None,
+        "init_pid": None,
         "pod": None,
         "metadata": metadata,
     }
@@ -196,6 +197,8 @@ def from_inspect(
             ],
             "user": config.get("User") or None,
             "started_at": started if isinstance(started, str) and started != _NO_TIME else None,
+            # Host pid of the container's first process (0 once it has stopped).
+            "init_pid": state.get("Pid") or None,
         }
     )
     pod = pod_of(inspect)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -79,6 +80,7 @@ def test_inspect_fields(docker_engine: DockerEngine, tool_image: str, tmp_path: 
                 return await resolved(meta, cid)
 
         doc = asyncio.run(main())
+        init_pid = int(docker_engine.docker("inspect", "-f", "{{.State.Pid}}", cid).stdout)
     finally:
         docker_engine.remove(cid)
     repository, tag = tool_image.split(":")
@@ -96,6 +98,7 @@ def test_inspect_fields(docker_engine: DockerEngine, tool_image: str, tmp_path: 
     assert {"source": "/etc", "destination": "/host-etc", "rw": False} in doc["mounts"]
     assert {"source": str(tmp_path), "destination": "/data", "rw": True} in doc["mounts"]
     assert doc["started_at"] and doc["started_at"].startswith("20")
+    assert doc["init_pid"] == init_pid > 0
     assert doc["pod"] is None
 
 
@@ -195,6 +198,8 @@ def test_stage_lets_events_go_late_then_fills_them(
     assert second["process"]["container"]["metadata"] == "complete"
     # The parent in the same container gets the same metadata.
     assert second["process"]["parent"]["container"] is second["process"]["container"]
+    # Neither is the container's first process.
+    assert "vpid" not in second["process"] and "vpid" not in first["process"]
     assert stage.late == 1 and stage.parked == 0
     assert stage.snapshot()["late"] == 1
 
@@ -203,6 +208,7 @@ def test_stage_waits_for_the_lookup_within_the_bound(
     docker_engine: DockerEngine, tool_image: str
 ) -> None:
     cid = start(docker_engine, tool_image, "--network", "none")
+    init_pid = int(docker_engine.docker("inspect", "-f", "{{.State.Pid}}", cid).stdout)
 
     async def main() -> list[Doc]:
         async with metadata(docker_engine.socket) as meta:
@@ -210,7 +216,7 @@ def test_stage_waits_for_the_lookup_within_the_bound(
             outbox: Channel[list[Doc]] = Channel("dedup", 100)
             stage = ContainerStage(meta, inbox, outbox, wait_s=5.0)
             await stage.start()
-            await inbox.put([_doc(cid, 1), _doc(cid, 2)])
+            await inbox.put([_doc(cid, 1), _doc(cid, 2), _doc(cid, init_pid)])
             async with asyncio.timeout(5):
                 batch = await outbox.get()
             inbox.close()
@@ -222,8 +228,10 @@ def test_stage_waits_for_the_lookup_within_the_bound(
         out = asyncio.run(main())
     finally:
         docker_engine.remove(cid)
-    assert [d["event"]["n"] for d in out] == [1, 2]
+    assert [d["event"]["n"] for d in out] == [1, 2, init_pid]
     assert {d["process"]["container"]["metadata"] for d in out} == {"complete"}
+    # The container's first process is pid 1 in the container (Falco's proc.vpid).
+    assert [d["process"].get("vpid") for d in out] == [None, None, 1]
 
 
 # --- pods, as the kubelet creates them through cri-dockerd ------------------------------------
@@ -270,3 +278,43 @@ def test_pod_from_the_name_scheme_alone(docker_engine: DockerEngine, tool_image:
         "labels": None,
         "ip": None,
     }
+
+
+def test_a_failing_engine_does_not_hide_the_next_one(
+    docker_engine: DockerEngine, tool_image: str
+) -> None:
+    """An engine that answers its version but fails every inspect (HTTP 500) is asked first;
+    the real engine after it still names the container."""
+    from aiohttp import web
+
+    async def version(_request: web.Request) -> web.Response:
+        return web.json_response({"Version": "0.0-broken", "Components": []})
+
+    async def broken(_request: web.Request) -> web.Response:
+        return web.Response(status=500, text="engine is broken")
+
+    cid = start(docker_engine, tool_image, "--network", "none")
+
+    async def main(path: Path) -> tuple[Doc, ContainerMetadata]:
+        app = web.Application()
+        app.router.add_get("/version", version)
+        app.router.add_get("/{tail:.*}", broken)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.UnixSite(runner, str(path)).start()
+        try:
+            async with metadata(path, docker_engine.socket) as meta:
+                assert len(meta.engines) == 2
+                meta.lookup(base_of(cid))
+                return await resolved(meta, cid), meta
+        finally:
+            await runner.cleanup()
+
+    # Short: a sockaddr_un holds 108 bytes.
+    with tempfile.TemporaryDirectory(prefix="bpfopa-") as workdir:
+        try:
+            doc, meta = asyncio.run(main(Path(workdir) / "broken.sock"))
+        finally:
+            docker_engine.remove(cid)
+    assert doc["metadata"] == "complete" and doc["full_id"] == cid
+    assert meta.counters["errors"] == 1 and meta.counters["complete"] == 1
