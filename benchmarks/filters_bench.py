@@ -137,10 +137,14 @@ def _handled(port: int) -> float:
 
 def _wait_drained(port: int, quiet_s: float = 1.5, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    last, since = _handled(port), time.monotonic()
+    last, since = -1.0, time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.25)
-        now = _handled(port)
+        try:
+            now = _handled(port)
+        except OSError:  # too busy to answer within the timeout: not drained
+            since = time.monotonic()
+            continue
         if now != last:
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet_s:
