@@ -267,6 +267,7 @@ def open_live_source(
     syscalls: Collection[str] | None,
     exclude_pids: Collection[int],
     attach: str = "tracepoint",
+    target_pid: int | None = None,
 ) -> LiveSource:
     """The source ``bpfopa run`` uses. With ``syscalls`` None the policies choose: only what
     process state needs is attached at start, and :meth:`LiveSource.select_syscalls` attaches
@@ -278,4 +279,5 @@ def open_live_source(
         syscalls=PROCESS_STATE_SYSCALLS if syscalls is None else syscalls,
         exclude_pids=exclude_pids,
         attach=mode,
+        target_pid=target_pid,
     )

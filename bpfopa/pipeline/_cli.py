@@ -209,6 +209,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--syscalls",
         help="comma-separated syscalls to capture (default: what the policies ask for)",
     )
+    run.add_argument("--pid", type=int, help="only this process (tgid): for measuring one workload")
     run.add_argument(
         "--attach",
         default="tracepoint",
@@ -290,7 +291,9 @@ def run_command(args: argparse.Namespace) -> int:
         excluded: Collection[int] = [*args.exclude_pid] + (
             [opa.pid] if opa is not None and opa.pid else []
         )
-        source: EventSource = open_live_source(syscalls, excluded, attach=args.attach)
+        source: EventSource = open_live_source(
+            syscalls, excluded, attach=args.attach, target_pid=args.pid
+        )
         return source
 
     return _run_async(args, factory, select_syscalls=syscalls is None)

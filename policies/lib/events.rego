@@ -52,7 +52,7 @@ connect_syscalls := {"connect"}
 # The paths of opens some rule may flag, as literals: a path is a candidate when it starts with
 # one of `prefixes`, ends in a component named in `basenames`, contains one of `substrings` or
 # ends with one of `suffixes`. by_syscall tests the regexes built from them below; the kernel
-# filter (policies/kernel_filter) hands the same literals to the probes, which drop an open
+# filter (policies/kernel_filter.rego) hands the same literals to the probes, which drop an open
 # that passes none of them before it reaches userspace.
 #
 # Whatever the open mode:
