@@ -57,6 +57,9 @@ class LiveRun:
     args: Sequence[str] = ()
     #: Where the run's stdout (its alerts) goes; None: nowhere (--quiet).
     stdout: Path | None = None
+    #: Rules that are off by default (Falco ships them disabled) to switch on, through
+    #: data.bpfopa.config.enabled_rules in a data file the managed OPA loads.
+    enabled_rules: Sequence[str] = ()
     out: Path = field(init=False)
     proc: subprocess.Popen[str] = field(init=False)
     _alerts: list[Alert] = field(init=False, default_factory=list)
@@ -66,6 +69,13 @@ class LiveRun:
     def __post_init__(self) -> None:
         self.out = self.workdir / "alerts.jsonl"
         stdout = self.stdout.open("wb") if self.stdout is not None else subprocess.DEVNULL
+        extra: list[str] = []
+        if self.enabled_rules:
+            config = self.workdir / "config"
+            config.mkdir()
+            data = {"bpfopa": {"config": {"enabled_rules": list(self.enabled_rules)}}}
+            (config / "data.json").write_text(json.dumps(data))
+            extra = ["--policies", str(config)]
         self.proc = subprocess.Popen(
             [
                 str(BPFOPA),
@@ -76,6 +86,7 @@ class LiveRun:
                 "--output-file",
                 str(self.out),
                 *self.args,
+                *extra,
             ],
             stdout=stdout,
             stderr=subprocess.PIPE,

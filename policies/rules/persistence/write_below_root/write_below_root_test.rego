@@ -1,0 +1,51 @@
+package bpfopa.rules.write_below_root_test
+
+import data.bpfopa.lib.testing
+import data.bpfopa.rules.write_below_root
+
+_write(path, overrides) := testing.open(path, 577, object.union({"process": {"name": "touch"}}, overrides))
+
+test_alerts_file_below_root if {
+	found := write_below_root.alerts with input as _write("/falco-test", {})
+	count(found) == 1
+	some alert in found
+	alert.rule == "Write below root"
+	alert.id == "write_below_root"
+	contains(alert.output, "file=/falco-test")
+}
+
+test_alerts_root_home if {
+	found := write_below_root.alerts with input as _write("/root/notes.txt", {"process": {"name": "vim"}})
+	count(found) == 1
+	some alert in found
+	alert.rule == "Write below root"
+	alert.id == "write_below_root"
+}
+
+test_no_alert_read if {
+	count(write_below_root.alerts) == 0 with input as testing.open("/root/notes.txt", 0, {})
+}
+
+test_no_alert_known_file if {
+	count(write_below_root.alerts) == 0 with input as _write("/root/.bash_history", {})
+}
+
+test_no_alert_known_prefix if {
+	count(write_below_root.alerts) == 0 with input as _write("/root/.cache/go-build/ab/cd", {"process": {"name": "compile"}})
+}
+
+test_no_alert_known_directory if {
+	count(write_below_root.alerts) == 0 with input as _write("/root/.ssh/known_hosts", {"process": {"name": "ssh"}})
+}
+
+test_no_alert_known_program if {
+	count(write_below_root.alerts) == 0 with input as _write("/root/.kube/config", {"process": {"name": "kubectl"}})
+}
+
+test_no_alert_deeper_directory if {
+	count(write_below_root.alerts) == 0 with input as _write("/srv/app/file", {})
+}
+
+test_no_alert_runc_fifo if {
+	count(write_below_root.alerts) == 0 with input as _write("/exec.fifo", {"process": {"name": "runc:[1:CHILD]", "cmdline": "runc:[1:CHILD] init"}})
+}
