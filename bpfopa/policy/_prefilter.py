@@ -282,7 +282,8 @@ class Prefilter:
         data = self.data
         try:
             if name in data.open_syscalls:
-                return self._open(doc["event"], doc["process"])
+                # No process: its tests are undefined in Rego, i.e. false.
+                return self._open(doc["event"], doc.get("process", {}))
             if name in data.exec_syscalls:
                 return self._exec(doc["event"], doc["process"])
             if name in data.connect_syscalls:
@@ -308,6 +309,8 @@ class Prefilter:
             raw = _text(params, key)
             if raw is not None and data.raw_path_traversal in raw:
                 return True
+        if not isinstance(process, Mapping):
+            raise _Unexpected
         if isinstance(process.get("container"), Mapping):
             for fields in (params, _mapping(params, "how")):
                 mode = _bits(fields, "mode")

@@ -21,12 +21,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bpfopa._paths import PROJECT_ROOT
+from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
+from bpfopa.policy._binary import find_opa
+from bpfopa.policy._rules_cli import load_rules
 
 BPFOPA = PROJECT_ROOT / ".venv" / "bin" / "bpfopa"
 PYTHON = "/usr/bin/python3"  # comm "python3": one of Falco's interpreted binaries
 
 Alert = dict[str, Any]
+
+
+def rules_off_by_default() -> list[str]:
+    """The rules that are off by default (Falco ships them disabled), less those that would
+    switch the kernel's open filter off (lib/events.open_unfiltered_rules): the live runs
+    keep the probes filtering as a default run does."""
+    policies = load_rules(find_opa(), POLICIES_DIR)
+    done = subprocess.run(
+        [str(find_opa()), "eval", "--format", "json", "--data", str(POLICIES_DIR),
+         "data.bpfopa.lib.events.open_unfiltered_rules"],
+        capture_output=True, check=True, text=True,
+    )  # fmt: skip
+    unfiltered = set(json.loads(done.stdout)["result"][0]["expressions"][0]["value"])
+    return [rule.id for rule in policies if not rule.enabled and rule.id not in unfiltered]
 
 
 def is_drop(alert: Alert) -> bool:

@@ -25,9 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from bpfopa._paths import POLICIES_DIR
-from bpfopa.policy._binary import find_opa
-from bpfopa.policy._rules_cli import load_rules
 from tests.conftest import require
 from tests.kernel.conftest import CaptureHarness
 from tests.kernel.rules_harness import (
@@ -38,6 +35,7 @@ from tests.kernel.rules_harness import (
     named_copy,
     python_action,
     removed_after,
+    rules_off_by_default,
     run_action,
     unique,
 )
@@ -62,11 +60,10 @@ def live(
     # is quiet between tests (process state only); it also ignores the run and its managed
     # OPA, so that neither capture feeds on the other's /proc lookups and OPA traffic.
     # Every rule, the ones Falco ships disabled included (off by default here too).
-    off = [rule.id for rule in load_rules(find_opa(), POLICIES_DIR) if not rule.enabled]
     run = LiveRun(
         tmp_path_factory.mktemp("live-rules"),
         on_pid=capture_session.source.exclude_pid,
-        enabled_rules=off,
+        enabled_rules=rules_off_by_default(),
     )
     try:
         run.wait_ready()

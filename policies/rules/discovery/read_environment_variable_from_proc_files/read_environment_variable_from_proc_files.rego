@@ -8,6 +8,7 @@
 #   priority: WARNING
 #   tags: ["maturity_incubating", "container", "filesystem", "process", "mitre_discovery", "T1083"]
 #   syscalls: [open, openat, openat2]
+#   output_fields: ["proc.aname[2]", "proc.aname[3]"]
 package bpfopa.rules.read_environment_variable_from_proc_files
 
 import data.bpfopa.lib.config

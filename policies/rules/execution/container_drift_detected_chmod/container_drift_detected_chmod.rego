@@ -9,6 +9,7 @@
 #   enabled: false
 #   tags: ["maturity_sandbox", "container", "process", "filesystem", "mitre_execution", "T1059"]
 #   syscalls: [chmod, fchmod, fchmodat, fchmodat2]
+#   output_fields: [container.image.repository]
 package bpfopa.rules.container_drift_detected_chmod
 
 import data.bpfopa.lib.config

@@ -11,7 +11,7 @@ test_alerts_shell_below_mysqld if {
 	some alert in found
 	alert.rule == "DB program spawned process"
 	alert.id == "db_program_spawned_process"
-	contains(alert.output, "parent=mysqld")
+	alert.output == "Database-related program spawned process other than itself"
 }
 
 test_alerts_id_below_postgres if {

@@ -9,6 +9,7 @@
 #   priority: INFORMATIONAL
 #   tags: ["maturity_incubating", "container", "cis", "mitre_execution", "T1610"]
 #   syscalls: [execve, execveat]
+#   output_fields: [thread.cap_effective, container.cap_add]
 package bpfopa.rules.launch_excessively_capable_container
 
 import data.bpfopa.lib.config

@@ -8,6 +8,7 @@
 #   priority: INFORMATIONAL
 #   tags: ["maturity_incubating", "container", "cis", "mitre_execution", "T1610", "PCI_DSS_10.2.5"]
 #   syscalls: [execve, execveat]
+#   output_fields: [container.privileged]
 package bpfopa.rules.launch_privileged_container
 
 import data.bpfopa.lib.config

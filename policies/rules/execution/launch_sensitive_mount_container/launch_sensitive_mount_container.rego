@@ -9,6 +9,7 @@
 #   priority: INFORMATIONAL
 #   tags: ["maturity_sandbox", "container", "cis", "mitre_execution", "T1610"]
 #   syscalls: [execve, execveat]
+#   output_fields: [container.mounts]
 package bpfopa.rules.launch_sensitive_mount_container
 
 import data.bpfopa.lib.config

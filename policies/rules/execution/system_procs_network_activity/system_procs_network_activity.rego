@@ -8,6 +8,7 @@
 #   priority: NOTICE
 #   tags: ["maturity_incubating", "host", "network", "process", "mitre_execution", "T1059"]
 #   syscalls: [accept, accept4, listen, connect]
+#   output_fields: [fd.lport, fd.rport, fd.l4proto]
 package bpfopa.rules.system_procs_network_activity
 
 import data.bpfopa.lib.config

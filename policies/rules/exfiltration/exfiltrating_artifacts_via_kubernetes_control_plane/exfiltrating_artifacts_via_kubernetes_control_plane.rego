@@ -6,6 +6,7 @@
 # custom:
 #   id: exfiltrating_artifacts_via_kubernetes_control_plane
 #   priority: NOTICE
+#   enabled: false
 #   tags: ["maturity_incubating", "container", "filesystem", "mitre_exfiltration", "TA0010"]
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.exfiltrating_artifacts_via_kubernetes_control_plane

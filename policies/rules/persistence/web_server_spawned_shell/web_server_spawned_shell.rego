@@ -8,6 +8,7 @@
 #   priority: CRITICAL
 #   tags: ["maturity_sandbox", "host", "container", "process", "mitre_persistence", "mitre_execution", "T1505.003"]
 #   syscalls: [execve, execveat]
+#   output_fields: ["proc.aname[2]", "proc.aname[3]"]
 package bpfopa.rules.web_server_spawned_shell
 
 import data.bpfopa.lib.config

@@ -8,6 +8,7 @@
 #   priority: ERROR
 #   tags: ["maturity_sandbox", "host", "container", "filesystem", "mitre_persistence", "T1098"]
 #   syscalls: [open, openat, openat2]
+#   output_fields: ["proc.aname[2]", "proc.aname[3]"]
 package bpfopa.rules.write_below_etc
 
 import data.bpfopa.lib.config

@@ -1,8 +1,9 @@
 # METADATA
 # title: "Write below root"
 # description: >-
-#   A program opened a file directly below / or anywhere below /root for writing, less the
-#   state files and directories programs are known to keep there.
+#   A program opened a file below /root for writing, less the state files and directories
+#   programs are known to keep there. (Falco's rule also covers files directly below /; the
+#   kernel's open filter cannot keep those, see docs/policies.md.)
 # custom:
 #   id: write_below_root
 #   priority: ERROR
@@ -44,7 +45,7 @@ alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
 
-# Falco's root_dir: fd.directory=/ or fd.name startswith /root/.
+# Falco's root_dir is fd.directory=/ or fd.name startswith /root/. Only the second part: no
+# path literal of the kernel's open filter (lib/events.open_written) says "directly below /",
+# so the probes drop those opens before any rule could see them.
 _root_dir(path) if startswith(path, "/root/")
-
-_root_dir(path) if macros.dirname(path) == "/"

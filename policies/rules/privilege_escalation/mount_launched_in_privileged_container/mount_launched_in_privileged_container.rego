@@ -8,6 +8,7 @@
 #   priority: WARNING
 #   tags: ["maturity_incubating", "container", "cis", "filesystem", "mitre_privilege_escalation", "T1611"]
 #   syscalls: [execve, execveat]
+#   output_fields: [container.privileged]
 package bpfopa.rules.mount_launched_in_privileged_container
 
 import data.bpfopa.lib.config
