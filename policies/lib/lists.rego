@@ -409,6 +409,10 @@ known_root_files := {
 
 known_root_directories := {"/root/.oracle_jre_usage", "/root/.ssh", "/root/.subversion", "/root/.nami"}
 
+# Not Falco's: Go's default GOPATH (module cache, build output), a toolchain's state below /root
+# like the .m2, .npm, .gradle and .cache entries of known_root_prefixes.
+write_root_toolchain_prefixes := {"/root/go/"}
+
 known_root_prefixes := {
 	"/root/orcexec.", "/root/.m2", "/root/.npm", "/root/.pki", "/root/.ivy2",
 	"/root/.config/Cypress", "/root/.config/pulse", "/root/.config/configstore",

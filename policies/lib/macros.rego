@@ -572,6 +572,11 @@ write_root_known_activity(doc) if {
 }
 
 write_root_known_activity(doc) if {
+	some prefix in lists.write_root_toolchain_prefixes
+	startswith(doc.event.path, prefix)
+}
+
+write_root_known_activity(doc) if {
 	some dir in lists.known_root_directories
 	below_directory(dirname(doc.event.path), dir)
 }

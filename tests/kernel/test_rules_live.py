@@ -66,7 +66,9 @@ def live(
         enabled_rules=rules_off_by_default(),
     )
     try:
-        run.wait_ready()
+        # Startup (BCC compiles the probes, OPA loads ~90 rules) took 60-100 s on a shared
+        # machine at load ~25; 90 s is the quiet-machine default.
+        run.wait_ready(timeout=180)
         yield run
     finally:
         code, err = run.stop()

@@ -38,6 +38,10 @@ test_no_alert_known_directory if {
 	count(write_below_root.alerts) == 0 with input as _write("/root/.ssh/known_hosts", {"process": {"name": "ssh"}})
 }
 
+test_no_alert_go_module_cache if {
+	count(write_below_root.alerts) == 0 with input as _write("/root/go/pkg/mod/cache/download/x.zip", {"process": {"name": "go"}})
+}
+
 test_no_alert_known_program if {
 	count(write_below_root.alerts) == 0 with input as _write("/root/.kube/config", {"process": {"name": "kubectl"}})
 }
