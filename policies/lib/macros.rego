@@ -433,11 +433,6 @@ _sensitive_destination(destination) if {
 	startswith(destination, prefix)
 }
 
-# Falco's system_procs.
-system_procs(doc) if doc.process.name in lists.coreutils_binaries
-
-system_procs(doc) if doc.process.name in lists.user_mgmt_binaries
-
 # Falco's k8s.ns.name: the pod's namespace ("" when unknown).
 pod_namespace(doc) := namespace if {
 	namespace := doc.process.container.pod.namespace
@@ -582,8 +577,6 @@ write_root_known_activity(doc) if {
 }
 
 write_root_known_activity(doc) if exe_running_docker_save(doc)
-
-write_root_known_activity(doc) if runc_writing_exec_fifo(doc)
 
 # Falco's evt.is_open_exec: a file created (O_CREAT, or creat) with an execute bit
 # (S_IXUSR|S_IXGRP|S_IXOTH) in its mode.

@@ -43,9 +43,6 @@ alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
 
-# Falco's network_local_subnet: an RFC 1918 peer, or the any/loopback address.
+# Falco's network_local_subnet: an RFC 1918 peer (its any and loopback addresses never pass
+# macros.inbound_outbound).
 _local_subnet(address) if macros.private_address(address)
-
-_local_subnet(address) if address == "0.0.0.0"
-
-_local_subnet(address) if net.cidr_contains("127.0.0.0/8", address)

@@ -36,3 +36,13 @@ test_no_alert_on_host if {
 test_no_alert_failed if {
 	count(container_drift_detected_chmod.alerts) == 0 with input as _chmod("/tmp/implant", 493, {"event": {"ret": -1, "error": "EPERM"}})
 }
+
+test_no_alert_runc_exec_fifo if {
+	doc := _chmod("/exec.fifo", 493, {"process": {"name": "runc:[1:CHILD]", "cmdline": "runc:[1:CHILD] init"}})
+	count(container_drift_detected_chmod.alerts) == 0 with input as doc
+}
+
+test_no_alert_runc_below_var_lib_docker if {
+	doc := _chmod("/var/lib/docker/x/y", 493, {"process": {"name": "runc:[1:CHILD]", "cmdline": "runc:[1:CHILD] init"}})
+	count(container_drift_detected_chmod.alerts) == 0 with input as doc
+}

@@ -50,3 +50,13 @@ test_no_alert_unix_socket if {
 test_no_alert_failed if {
 	count(system_procs_network_activity.alerts) == 0 with input as object.union(_connect("sha1sum", "203.0.113.9", 443), {"event": {"ret": -111, "error": "ECONNREFUSED"}})
 }
+
+test_no_alert_login_dns_lookup if {
+	doc := testing.syscall("listen", {"process": {"name": "login"}, "event": {"params": {"fd": 3, "backlog": 5}, "fd": {"num": 3, "type": "ipv4", "proto": "udp", "name": "192.0.2.1:53"}}})
+	count(system_procs_network_activity.alerts) == 0 with input as doc
+}
+
+test_alerts_login_other_port if {
+	doc := testing.syscall("listen", {"process": {"name": "login"}, "event": {"params": {"fd": 3, "backlog": 5}, "fd": {"num": 3, "type": "ipv4", "proto": "udp", "name": "192.0.2.1:5353"}}})
+	count(system_procs_network_activity.alerts) == 1 with input as doc
+}

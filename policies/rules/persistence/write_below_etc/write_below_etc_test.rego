@@ -57,3 +57,22 @@ test_no_alert_known_ancestor if {
 test_no_alert_nameless_process if {
 	count(write_below_etc.alerts) == 0 with input as _write("/etc/x.conf", {"process": {"name": ""}})
 }
+
+test_no_alert_network_manager_resolv_conf if {
+	doc := _write("/etc/resolv.conf", {"process": {"name": "cp", "ancestors": [{"name": "nm-dispatcher"}]}})
+	count(write_below_etc.alerts) == 0 with input as doc
+}
+
+test_no_alert_ucf_below_frontend if {
+	doc := _write("/etc/x.conf", {"process": {"name": "cp", "parent": {"name": "ucf"}, "ancestors": [{"name": "frontend"}]}})
+	count(write_below_etc.alerts) == 0 with input as doc
+}
+
+test_no_alert_ansible if {
+	doc := _write("/etc/x.conf", {"process": {"name": "python3", "cmdline": "python3 /tmp/ansible_x/AnsiballZ_copy.py"}})
+	count(write_below_etc.alerts) == 0 with input as doc
+}
+
+test_no_alert_chef if {
+	count(write_below_etc.alerts) == 0 with input as _write("/etc/x.conf", {"process": {"name": "chef-client"}})
+}

@@ -54,7 +54,3 @@ test_no_alert_directly_below_root if {
 test_no_alert_deeper_directory if {
 	count(write_below_root.alerts) == 0 with input as _write("/srv/app/file", {})
 }
-
-test_no_alert_runc_fifo if {
-	count(write_below_root.alerts) == 0 with input as _write("/exec.fifo", {"process": {"name": "runc:[1:CHILD]", "cmdline": "runc:[1:CHILD] init"}})
-}
