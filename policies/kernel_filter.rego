@@ -23,6 +23,13 @@ syscalls[name] := spec if {
 }
 
 _spec(name) := {
+	"filter": "none",
+	"reason": sprintf("rules that need opens beyond the path literals are on: %s", [concat(", ", sort(on))]),
+} if {
+	name in events.open_syscalls
+	on := events.open_unfiltered_rules & data.bpfopa.main.enabled_rules
+	count(on) > 0
+} else := {
 	"filter": "path",
 	"any_mode": events.open_any_mode,
 	"written": events.open_written,

@@ -77,3 +77,14 @@ test_a_new_rule_is_listed_for_its_syscalls if {
 	rules := {"custom_reader": {"syscalls": ["openat"]}}
 	"custom_reader" in kernel_filter.syscalls.openat.rules with data.bpfopa.rules as rules
 }
+
+# A rule whose opens no path literal describes (lib/events.open_unfiltered_rules) is off by
+# default; switched on, the probes must keep every open.
+test_opens_unfiltered_while_a_rule_beyond_the_literals_is_on if {
+	kernel_filter.syscalls.openat.filter == "path"
+	every id in events.open_unfiltered_rules {
+		spec := kernel_filter.syscalls.openat with data.bpfopa.config as {"enabled_rules": [id]}
+		spec.filter == "none"
+		contains(spec.reason, id)
+	}
+}

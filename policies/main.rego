@@ -11,6 +11,7 @@
 # entrypoint: true
 package bpfopa.main
 
+import data.bpfopa.lib.config
 import data.bpfopa.lib.exceptions
 
 # User exceptions live at data.bpfopa.exceptions (a data file of the user's, or
@@ -27,10 +28,34 @@ _default_exceptions := data.bpfopa.defaults.exceptions if is_object(data.bpfopa.
 
 _exceptions := object.union(_default_exceptions, _user_exceptions)
 
-# rule id -> the syscalls it declares, for the rules that are switched on.
-_rules[id] := names if {
+# The rule switches (data.bpfopa.config, see lib/config.rego): `enabled_rules` turns on
+# rules that are off by default. Only an object counts.
+default _config := {}
+
+_config := data.bpfopa.config if is_object(data.bpfopa.config)
+
+# rule id -> the syscalls it declares, for the rules that are on: every rule but those whose
+# package METADATA says `enabled: false` (a rule without `enabled_by_default` is on), and
+# those data.bpfopa.config.enabled_rules names.
+_switched_on[id] := names if {
 	some id
 	names := data.bpfopa.rules[id].syscalls
+	not _off_by_default(id)
+}
+
+_switched_on[id] := names if {
+	some id in config.enabled_rules(_config)
+	names := data.bpfopa.rules[id].syscalls
+}
+
+_off_by_default(id) if data.bpfopa.rules[id].enabled_by_default == false
+
+# The ids of the rules that are on.
+enabled_rules := {id | some id, _ in _switched_on}
+
+# ... less those the user's exceptions disable.
+_rules[id] := names if {
+	some id, names in _switched_on
 	not exceptions.disabled(id, _exceptions)
 }
 
@@ -43,8 +68,9 @@ alerts contains object.union(alert, {"index": i}) if {
 	not exceptions.excepted(id, input.events[i], _exceptions)
 }
 
-# Every syscall some rule needs: the capture attaches exactly these.
+# Every syscall some rule that is on needs (disabled by exceptions or not): the capture
+# attaches exactly these, so a rule that is off by default costs no capture.
 syscalls contains name if {
-	some id
-	some name in data.bpfopa.rules[id].syscalls
+	some names in _switched_on
+	some name in names
 }

@@ -108,6 +108,12 @@ def _string(value: Any, what: str) -> str:
     return value
 
 
+def _integer(value: Any, what: str) -> int:
+    if type(value) is not int:
+        raise ValueError(f"{what} is not an integer: {value!r:.200}")
+    return value
+
+
 def _regex(value: Any, what: str) -> re.Pattern[str]:
     try:
         return compile_go_regex(_string(value, what))
@@ -126,11 +132,16 @@ class PrefilterData:
     open_any_mode_paths: re.Pattern[str]
     open_written_paths: re.Pattern[str]
     raw_path_traversal: str
+    open_exec_mode_bits: int
+    open_process_names: frozenset[str]
     exec_process_names: frozenset[str]
+    exec_ancestor_names: frozenset[str]
     system_users: frozenset[str]
     exec_exe_paths: re.Pattern[str]
     exec_cwd_prefix: str
-    exec_cmdline_marker: str
+    exec_cmdline_markers: frozenset[str]
+    exec_env_marker: str
+    exec_container_init_vpid: int
     connect_syscalls: frozenset[str]
     connect_process_names: frozenset[str]
     connect_udp_proto: str
@@ -155,11 +166,18 @@ class PrefilterData:
             open_any_mode_paths=_regex(field("open_any_mode_paths"), "open_any_mode_paths"),
             open_written_paths=_regex(field("open_written_paths"), "open_written_paths"),
             raw_path_traversal=_string(field("raw_path_traversal"), "raw_path_traversal"),
+            open_exec_mode_bits=_integer(field("open_exec_mode_bits"), "open_exec_mode_bits"),
+            open_process_names=_string_set(field("open_process_names"), "open_process_names"),
             exec_process_names=_string_set(field("exec_process_names"), "exec_process_names"),
+            exec_ancestor_names=_string_set(field("exec_ancestor_names"), "exec_ancestor_names"),
             system_users=_string_set(system_users, "data.bpfopa.lib.lists.system_users"),
             exec_exe_paths=_regex(field("exec_exe_paths"), "exec_exe_paths"),
             exec_cwd_prefix=_string(field("exec_cwd_prefix"), "exec_cwd_prefix"),
-            exec_cmdline_marker=_string(field("exec_cmdline_marker"), "exec_cmdline_marker"),
+            exec_cmdline_markers=_string_set(field("exec_cmdline_markers"), "exec_cmdline_markers"),
+            exec_env_marker=_string(field("exec_env_marker"), "exec_env_marker"),
+            exec_container_init_vpid=_integer(
+                field("exec_container_init_vpid"), "exec_container_init_vpid"
+            ),
             connect_syscalls=_string_set(field("connect_syscalls"), "connect_syscalls"),
             connect_process_names=_string_set(
                 field("connect_process_names"), "connect_process_names"
@@ -195,6 +213,27 @@ def _mode(fields: Mapping[str, Any]) -> int | None:
     if type(value) is not int:  # bool, float, str, null: bits.and would not take it as is
         raise _Unexpected
     return value & 3
+
+
+def _bits(fields: Mapping[str, Any], key: str) -> int | None:
+    """An integer field for ``bits.and`` (None when absent; any other type: keep)."""
+    if key not in fields:
+        return None
+    value = fields[key]
+    if type(value) is not int:
+        raise _Unexpected
+    return value
+
+
+def _named(process: Mapping[str, Any], names: frozenset[str]) -> bool:
+    """``process.name in names`` as Rego decides it (a non-string is just not a member)."""
+    name = process.get("name")
+    return isinstance(name, str) and name in names
+
+
+def _number(value: Any) -> bool:
+    """A JSON number (Rego compares 1 and 1.0 equal; a bool is not a number)."""
+    return type(value) in (int, float)
 
 
 def _mapping(fields: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -243,7 +282,8 @@ class Prefilter:
         data = self.data
         try:
             if name in data.open_syscalls:
-                return self._open(doc["event"])
+                # No process: its tests are undefined in Rego, i.e. false.
+                return self._open(doc["event"], doc.get("process", {}))
             if name in data.exec_syscalls:
                 return self._exec(doc["event"], doc["process"])
             if name in data.connect_syscalls:
@@ -253,7 +293,7 @@ class Prefilter:
         return True
 
     # One `return True` per set of the Rego union, in the same order.
-    def _open(self, event: Mapping[str, Any]) -> bool:
+    def _open(self, event: Mapping[str, Any], process: Mapping[str, Any]) -> bool:
         data = self.data
         params = _mapping(event, "params")
         path = _text(event, "path")
@@ -269,7 +309,14 @@ class Prefilter:
             raw = _text(params, key)
             if raw is not None and data.raw_path_traversal in raw:
                 return True
-        return False
+        if not isinstance(process, Mapping):
+            raise _Unexpected
+        if isinstance(process.get("container"), Mapping):
+            for fields in (params, _mapping(params, "how")):
+                mode = _bits(fields, "mode")
+                if mode is not None and mode & data.open_exec_mode_bits:
+                    return True
+        return _named(process, data.open_process_names)
 
     def _exec(self, event: Mapping[str, Any], process: Mapping[str, Any]) -> bool:
         data = self.data
@@ -293,9 +340,41 @@ class Prefilter:
         if cwd is not None and cwd.startswith(data.exec_cwd_prefix):
             return True
         cmdline = _text(process, "cmdline")
-        if cmdline is not None and data.exec_cmdline_marker in cmdline:
+        if cmdline is not None and any(m in cmdline for m in data.exec_cmdline_markers):
             return True
-        return process.get("exe_upper_layer") is True
+        if process.get("exe_upper_layer") is True:
+            return True
+        parent = process.get("parent")
+        if isinstance(parent, Mapping) and _named(parent, data.exec_ancestor_names):
+            return True
+        ancestors = process.get("ancestors")
+        if isinstance(ancestors, Mapping):  # `some a in obj` iterates the values
+            ancestors = list(ancestors.values())
+        if isinstance(ancestors, list) and any(
+            isinstance(a, Mapping) and _named(a, data.exec_ancestor_names) for a in ancestors
+        ):
+            return True
+        if self._env_marked(process):
+            return True
+        vpid = process.get("vpid")
+        return _number(vpid) and vpid == data.exec_container_init_vpid
+
+    def _env_marked(self, process: Mapping[str, Any]) -> bool:
+        """Some environment entry contains the marker, case-insensitively (upper() on both
+        sides; Python's upper() maps at least what Go's ToUpper maps)."""
+        if "env" not in process:
+            return False
+        env = process["env"]
+        entries = env.values() if isinstance(env, Mapping) else env
+        if not isinstance(entries, list) and not isinstance(env, Mapping):
+            raise _Unexpected
+        marker = self.data.exec_env_marker
+        for entry in entries:
+            if not isinstance(entry, str):
+                raise _Unexpected
+            if marker in entry.upper():
+                return True
+        return False
 
     def _connect(self, event: Mapping[str, Any], process: Mapping[str, Any]) -> bool:
         data = self.data

@@ -2,8 +2,9 @@
 
 ``test`` wraps ``opa test`` (``-v`` and ``--coverage`` pass through), ``check`` runs
 ``opa check --strict`` and ``opa fmt --fail --list``, then what ``bpfopa run`` validates before
-loading (:mod:`bpfopa.policy._validate`), and ``list`` reads every rule's METADATA
-from ``opa inspect -a`` and prints id, title, priority, tags and syscalls. Everything printed
+loading (:mod:`bpfopa.policy._validate`), and ``list`` reads every rule's METADATA from
+``opa inspect -a`` and prints id, whether it is on by default (``custom.enabled``), its
+maturity (the ``maturity_*`` tag), title, priority, tags and syscalls. Everything printed
 is escaped: a policy directory, and OPA's messages about it, may come from anyone.
 """
 
@@ -37,6 +38,9 @@ __all__ = [
 #: Package prefix of the rule packages; the library and main live beside it.
 RULES_PACKAGE = ("bpfopa", "rules")
 
+#: Falco's maturity tags: maturity_stable, maturity_incubating, maturity_sandbox.
+MATURITY_TAG = "maturity_"
+
 #: How long one opa invocation may take before we give up on it.
 OPA_TIMEOUT_S = 600.0
 
@@ -56,6 +60,17 @@ class RuleInfo:
     syscalls: tuple[str, ...]
     package: str
     file: str
+    #: ``custom.enabled``: false for a rule that runs only when data.bpfopa.config.enabled_rules
+    #: names it (Falco ships it disabled).
+    enabled: bool = True
+
+    @property
+    def maturity(self) -> str:
+        """Falco's maturity (stable, incubating, sandbox) from the ``maturity_*`` tag, or "-"."""
+        for tag in self.tags:
+            if tag.startswith(MATURITY_TAG):
+                return tag.removeprefix(MATURITY_TAG)
+        return "-"
 
 
 def _package_path(path: Any) -> tuple[str, ...]:
@@ -70,6 +85,12 @@ def _strings(value: Any, field: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyEngineError(f"{where}: custom.{field} must be a list of strings")
     return tuple(value)
+
+
+def _flag(value: Any, field: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise PolicyEngineError(f"{where}: custom.{field} must be true or false")
+    return value
 
 
 def _text(value: Any, field: str, where: str) -> str:
@@ -114,6 +135,7 @@ def parse_inspect(document: Mapping[str, Any]) -> list[RuleInfo]:
                 syscalls=_strings(custom.get("syscalls"), "syscalls", where),
                 package=".".join(path),
                 file=file,
+                enabled=_flag(custom.get("enabled", True), "enabled", where),
             )
         )
     return sorted(rules, key=lambda rule: rule.id)
@@ -121,10 +143,12 @@ def parse_inspect(document: Mapping[str, Any]) -> list[RuleInfo]:
 
 def format_rules(rules: Sequence[RuleInfo]) -> list[str]:
     """A plain table, one rule per line, every cell escaped for the terminal."""
-    header = ("ID", "PRIORITY", "TITLE", "TAGS", "SYSCALLS")
+    header = ("ID", "ON", "MATURITY", "PRIORITY", "TITLE", "TAGS", "SYSCALLS")
     rows = [
         (
             rule.id,
+            "yes" if rule.enabled else "no",
+            rule.maturity,
             rule.priority,
             rule.title,
             ",".join(rule.tags),
@@ -138,7 +162,8 @@ def format_rules(rules: Sequence[RuleInfo]) -> list[str]:
     for row in cells:
         padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append("  ".join([*padded, row[-1]]).rstrip())
-    lines.append(f"{len(rules)} rules")
+    enabled = sum(rule.enabled for rule in rules)
+    lines.append(f"{len(rules)} rules, {enabled} on by default")
     return lines
 
 
@@ -148,6 +173,8 @@ def rules_as_json(rules: Sequence[RuleInfo]) -> str:
         [
             {
                 "id": r.id,
+                "enabled": r.enabled,
+                "maturity": r.maturity,
                 "title": r.title,
                 "priority": r.priority,
                 "tags": list(r.tags),

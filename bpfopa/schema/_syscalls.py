@@ -302,6 +302,8 @@ SYSCALLS: tuple[Syscall, ...] = (
         "kernel",
     ),
     Syscall("bpf", 321, 280, (_p("cmd", decode=_D.BPF_CMD), _p("uattr"), _p("size")), "kernel"),
+    # O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY: flags stay a number (no rule names them).
+    Syscall("userfaultfd", 323, 282, (_p("flags"),), "kernel"),
     # network
     Syscall(
         "socket",

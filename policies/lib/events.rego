@@ -60,14 +60,22 @@ open_any_mode := {
 	"prefixes": union({
 		lists.sensitive_file_names, _below(lists.sensitive_directories), # read_sensitive_file_*
 		lists.shell_config_files, _below(lists.shell_config_directories), # *_shell_configuration_file
-		{"/dev/"}, # create_files_below_dev (O_CREAT, any mode)
+		{"/dev/"}, # create_files_below_dev (O_CREAT, any mode), privileged_container_device_access
+		lists.host_mount_prefixes, # container_access_to_host_sensitive_paths
 	}),
-	"basenames": lists.shell_config_filenames, # *_shell_configuration_file
-	"substrings": {
-		"/.", # read_ssh_information, create_hidden_files_or_directories, dot files
-		"history", # delete_or_rename_shell_history
-		"../", # directory_traversal_monitored_file_read
-	},
+	"basenames": union({
+		lists.shell_config_filenames, # *_shell_configuration_file
+		{"environ"}, # read_environment_variable_from_proc_files (/proc/*/environ)
+	}),
+	"substrings": union({
+		{
+			"/.", # read_ssh_information, create_hidden_files_or_directories, dot files,
+			# adding_ssh_keys_to_authorized_keys (/.ssh/)
+			"history", # delete_or_rename_shell_history
+			"../", # directory_traversal_monitored_file_read
+		},
+		lists.backdoored_liblzma_versions, # backdoored_library_loaded_into_sshd_cve_2024_3094
+	}),
 	"suffixes": set(),
 }
 
@@ -78,7 +86,10 @@ open_written := {
 		_below(lists.monitored_directories), # write_below_monitored_dir
 		_below(lists.log_directories), # clear_log_activities
 		_below(lists.repository_directories), # update_package_repository
-		{"/var/lib/rpm", "/etc/cron"}, # write_below_rpm_database, schedule_cron_jobs
+		{"/var/lib/rpm"}, # write_below_rpm_database
+		{"/etc/"}, # write_below_etc, schedule_cron_jobs
+		{"/root/"}, # write_below_root
+		{"/proc/self/exe", "/proc/self/fd/"}, # modify_container_entrypoint
 	}),
 	"basenames": lists.log_files, # clear_log_activities
 	"substrings": set(),
@@ -117,7 +128,26 @@ _open_candidates(all) := union({
 	# open_any_mode_paths covers).
 	{i | some i in all; contains(input.events[i].event.params.filename, raw_path_traversal)},
 	{i | some i in all; contains(input.events[i].event.params.pathname, raw_path_traversal)},
+	# container_drift_detected_open_create: an open in a container whose mode (openat2:
+	# how.mode) gives some execute bit (S_IXUSR|S_IXGRP|S_IXOTH).
+	{i | some i in all; is_object(input.events[i].process.container); bits.and(input.events[i].event.params.mode, open_exec_mode_bits) != 0},
+	{i | some i in all; is_object(input.events[i].process.container); bits.and(input.events[i].event.params.how.mode, open_exec_mode_bits) != 0},
+	# exfiltrating_artifacts_via_kubernetes_control_plane (tar)
+	{i | some i in all; input.events[i].process.name in open_process_names},
 })
+
+open_process_names := {"tar"}
+
+# The rules whose opens no path literal describes (the two tests above: a creation mode, a
+# process name). The kernel filter keeps only opens that pass the literals, so while one of
+# these rules is on it does not filter opens at all (kernel_filter.rego); both are off by
+# default.
+open_unfiltered_rules := {
+	"container_drift_detected_open_create",
+	"exfiltrating_artifacts_via_kubernetes_control_plane",
+}
+
+open_exec_mode_bits := 73
 
 raw_path_traversal := "../"
 
@@ -141,6 +171,20 @@ exec_process_names := union({
 	lists.package_mgmt_binaries, # launch_package_management_process_in_container
 	lists.user_mgmt_binaries, # user_mgmt_binaries
 	{"debugfs"}, # debugfs_launched_in_privileged_container
+	lists.k8s_client_binaries, # kubernetes_client_tool_launched_in_container
+	lists.ingress_remote_file_copy_binaries, {"curl"}, # launch_ingress_remote_file_copy_tools_in_container
+	{"mount"}, # mount_launched_in_privileged_container
+	{"pkexec"}, # polkit_local_privilege_escalation_vulnerability_cve_2021_4034
+	{"sudo", "sudoedit"}, # sudo_potential_privilege_escalation
+	lists.miner_binaries, # known_cryptominer_process_executed
+})
+
+# The parent or ancestor process names some exec rule starts from (the rules test the parent
+# or the first ancestors; any ancestor passes here).
+exec_ancestor_names := union({
+	lists.db_server_binaries, # db_program_spawned_process
+	lists.web_server_binaries, # web_server_spawned_*, reverse_shell_from_web_server
+	lists.node_package_managers, # network_tool_executed_during_npm_package_install
 })
 
 # `spawned`: the successful execs (every exec rule needs macros.spawned_process).
@@ -152,17 +196,30 @@ _exec_candidates(spawned) := union({
 	{i | some i in spawned; regex.match(exec_exe_paths, input.events[i].process.exe)},
 	# execution_from_dev_shm
 	{i | some i in spawned; startswith(input.events[i].process.cwd, exec_cwd_prefix)},
-	# detect_crypto_miners_using_the_stratum_protocol
-	{i | some i in spawned; contains(input.events[i].process.cmdline, exec_cmdline_marker)},
+	# detect_crypto_miners_using_the_stratum_protocol, decoding_payload_in_container
+	{i | some i in spawned; some marker in exec_cmdline_markers; contains(input.events[i].process.cmdline, marker)},
 	# drop_and_execute_new_binary_in_container
 	{i | some i in spawned; input.events[i].process.exe_upper_layer == true},
+	# db_program_spawned_process, web_server_spawned_*, reverse_shell_from_web_server, ...
+	{i | some i in spawned; input.events[i].process.parent.name in exec_ancestor_names},
+	{i | some i in spawned; some ancestor in input.events[i].process.ancestors; ancestor.name in exec_ancestor_names},
+	# potential_local_privilege_escalation_via_environment_variables_misuse (Falco's
+	# proc.env icontains GLIBC_TUNABLES)
+	{i | some i in spawned; some entry in input.events[i].process.env; contains(upper(entry), exec_env_marker)},
+	# launch_privileged_container, launch_sensitive_mount_container, container_run_as_root_user,
+	# launch_excessively_capable_container, launch_disallowed_container (macros.container_started)
+	{i | some i in spawned; input.events[i].process.vpid == exec_container_init_vpid},
 })
 
 exec_exe_paths := `^/(memfd:|dev/shm/)`
 
 exec_cwd_prefix := "/dev/shm"
 
-exec_cmdline_marker := "stratum"
+exec_cmdline_markers := {"stratum", "base64"}
+
+exec_env_marker := "GLIBC_TUNABLES"
+
+exec_container_init_vpid := 1
 
 # --- connects ------------------------------------------------------------------------------
 
@@ -170,7 +227,7 @@ exec_cmdline_marker := "stratum"
 # Most connects (15% of benchmarks/policy_input.py's mix, 7 rules) are made by ordinary
 # programs on the host over TCP to an unnamed peer and pass none of them.
 _connect_candidates(all) := union({
-	# interpreted_procs_outbound_network_activity
+	# interpreted_procs_outbound_network_activity, system_procs_network_activity
 	{i | some i in all; input.events[i].process.name in connect_process_names},
 	# unexpected_udp_traffic (macros.l4proto)
 	{i | some i in all; input.events[i].event.fd.proto == connect_udp_proto},
@@ -183,7 +240,10 @@ _connect_candidates(all) := union({
 	{i | some i in all; endswith(input.events[i].process.exe, connect_exe_suffix)},
 })
 
-connect_process_names := lists.interpreted_binaries
+connect_process_names := union({
+	lists.interpreted_binaries,
+	lists.coreutils_binaries, lists.user_mgmt_binaries, lists.shell_binaries, # system_procs_network_activity
+})
 
 connect_udp_proto := "udp"
 

@@ -363,3 +363,285 @@ _ptrace_request_names := {
 ptrace_request(doc) := doc.event.params.request_name if is_string(doc.event.params.request_name)
 
 else := _ptrace_request_names[doc.event.params.request]
+
+# --- containers (process.container, docs/event-schema.md) ----------------------------------
+
+# Falco's container_started: a completed exec of a container's first process (pid 1 in the
+# container's pid namespace, process.vpid).
+container_started(doc) if {
+	doc.process.vpid == 1
+	spawned_process(doc)
+	container(doc)
+}
+
+# Falco's container.image.repository ("" when unknown, so that a negation stays defined).
+image_repository(doc) := repository if {
+	repository := doc.process.container.image.repository
+	is_string(repository)
+} else := ""
+
+# Falco's container.privileged=true.
+privileged_container(doc) if doc.process.container.privileged == true
+
+# Falco's falco_privileged_containers (its user_trusted_containers and trusted_images are
+# templates: use exceptions on process.container.image.repository).
+falco_privileged_containers(doc) if image_repository(doc) in lists.falco_privileged_images
+
+falco_privileged_containers(doc) if image_repository(doc) in lists.redhat_io_images_privileged
+
+falco_privileged_containers(doc) if {
+	some prefix in lists.trusted_image_prefixes
+	startswith(image_repository(doc), prefix)
+}
+
+falco_privileged_containers(doc) if aws_eks_core_image(doc, {".amazonaws.com/amazon-k8s-cni", ".amazonaws.com/eks/kube-proxy"})
+
+falco_privileged_containers(doc) if {
+	some root in lists.openshift_registry_roots
+	startswith(image_repository(doc), root)
+	some suffix in lists.openshift_image_suffixes
+	endswith(image_repository(doc), suffix)
+}
+
+# Falco's aws_eks_core_images / aws_eks_image_sensitive_mount: an image of the EKS registries
+# whose name ends in one of `suffixes`.
+aws_eks_core_image(doc, suffixes) if {
+	some root in lists.aws_ecr_registry_roots_for_eks
+	startswith(image_repository(doc), root)
+	some suffix in suffixes
+	endswith(image_repository(doc), suffix)
+}
+
+# Falco's thread.cap_permitted: process.cap_permitted where the document has it, else the
+# effective set (a subset of the permitted one, so a capability found there is permitted).
+permitted_capabilities(doc) := caps if {
+	caps := doc.process.cap_permitted
+	is_array(caps)
+} else := object.get(doc.process, "cap_effective", [])
+
+# Falco's sensitive_mount: a mount destination of the container in
+# lists.sensitive_mount_destinations, or below a prefix of lists.sensitive_mount_destination_prefixes.
+sensitive_mounts(doc) := [mount.destination |
+	some mount in object.get(doc.process, ["container", "mounts"], [])
+	_sensitive_destination(mount.destination)
+]
+
+_sensitive_destination(destination) if destination in lists.sensitive_mount_destinations
+
+_sensitive_destination(destination) if {
+	some prefix in lists.sensitive_mount_destination_prefixes
+	startswith(destination, prefix)
+}
+
+# Falco's k8s.ns.name: the pod's namespace ("" when unknown).
+pod_namespace(doc) := namespace if {
+	namespace := doc.process.container.pod.namespace
+	is_string(namespace)
+} else := ""
+
+# proc.aname[n] for alert output: "<NA>" when unknown, so that the output never makes the
+# alert undefined.
+ancestor_name(doc, n) := name if {
+	name := aname(doc, n)
+	is_string(name)
+} else := "<NA>"
+
+# --- rule conditions of the rules ported second ---------------------------------------------
+
+# Falco's postgres_running_wal_e.
+postgres_running_wal_e(doc) if {
+	pname(doc) == "postgres"
+	some prefix in {"sh -c envdir /etc/wal-e.d/env /usr/local/bin/wal-e", `sh -c envdir "/run/etc/wal-e.d/env" wal-g wal-push`}
+	startswith(doc.process.cmdline, prefix)
+}
+
+# Falco's mount_info: mount without arguments, or only listing or printing its version/help.
+mount_info(doc) if object.get(doc.process, "args", []) == []
+
+mount_info(doc) if {
+	some arg in doc.process.args
+	arg in lists.mount_info_args
+}
+
+# Falco's known_gke/aks/eks_mount_in_privileged_containers.
+known_mount_in_privileged_containers(doc) if [pod_namespace(doc), image_repository(doc)] in lists.known_mount_in_privileged_containers
+
+# Falco's ingress_remote_file_copy_procs or curl_download.
+ingress_remote_file_copy(doc) if doc.process.name in lists.ingress_remote_file_copy_binaries
+
+ingress_remote_file_copy(doc) if {
+	doc.process.name == "curl"
+	some option in lists.curl_download_options
+	contains(doc.process.cmdline, option)
+}
+
+# Falco's user_known_k8s_client_container.
+user_known_k8s_client_container(doc) if image_repository(doc) in lists.user_known_k8s_images
+
+user_known_k8s_client_container(doc) if {
+	pod_namespace(doc) == "kube-system"
+	image_repository(doc) in lists.user_known_k8s_ns_kube_system_images
+}
+
+# Falco's base64_decoding.
+base64_decoding(doc) if {
+	contains(doc.process.cmdline, "base64")
+	some option in {"--decode", "-d"}
+	contains(doc.process.cmdline, option)
+}
+
+# Falco's glibc_tunables_env (proc.env icontains GLIBC_TUNABLES): the matching entries only,
+# so that an alert never carries the rest of the environment.
+glibc_tunables_entries(doc) := [entry |
+	some entry in object.get(doc.process, "env", [])
+	contains(upper(entry), "GLIBC_TUNABLES")
+]
+
+# Falco's login_doing_dns_lookup.
+login_doing_dns_lookup(doc) if {
+	doc.process.name == "login"
+	l4proto(doc) == "udp"
+	server_port(doc) == 53
+}
+
+# Falco's runc_writing_exec_fifo and runc_writing_var_lib_docker.
+runc_writing_exec_fifo(doc) if {
+	doc.process.cmdline == "runc:[1:CHILD] init"
+	doc.event.path == "/exec.fifo"
+}
+
+runc_writing_var_lib_docker(doc) if {
+	doc.process.cmdline == "runc:[1:CHILD] init"
+	startswith(raw_path(doc), "/var/lib/docker")
+}
+
+# Falco's user_ssh_directory or /root/.ssh.
+ssh_directory_path(path) if user_ssh_directory(path)
+
+ssh_directory_path(path) if startswith(path, "/root/.ssh")
+
+# Falco's pmatch: `path` is `dir` or below it.
+below_directory(path, dir) if path == dir
+
+below_directory(path, dir) if startswith(path, concat("", [dir, "/"]))
+
+# Falco's write_etc_common exceptions (the exact program and file lists are in the rule).
+write_etc_known_activity(doc) if {
+	some prefix in lists.write_etc_program_prefixes[doc.process.name]
+	startswith(doc.event.path, prefix)
+}
+
+write_etc_known_activity(doc) if {
+	some n in [2, 3, 4]
+	ancestor_name(doc, n) in lists.write_etc_allowed_ancestors
+}
+
+write_etc_known_activity(doc) if doc.process.name == "chef-client"
+
+write_etc_known_activity(doc) if {
+	ancestor_name(doc, 2) == "nm-dispatcher"
+	doc.event.path == "/etc/resolv.conf"
+}
+
+write_etc_known_activity(doc) if {
+	pname(doc) == "ucf"
+	ancestor_name(doc, 2) == "frontend"
+}
+
+write_etc_known_activity(doc) if {
+	doc.process.name in {"python", "pypy", "python3"}
+	contains(doc.process.cmdline, "ansible")
+}
+
+write_etc_known_activity(doc) if exe_running_docker_save(doc)
+
+# Falco's Write below root: the program writes its known state below / or /root.
+write_root_known_activity(doc) if {
+	some prefix in lists.write_root_program_prefixes[doc.process.name]
+	startswith(doc.event.path, prefix)
+}
+
+write_root_known_activity(doc) if {
+	some prefix in lists.known_root_prefixes
+	startswith(doc.event.path, prefix)
+}
+
+write_root_known_activity(doc) if {
+	some prefix in lists.write_root_toolchain_prefixes
+	startswith(doc.event.path, prefix)
+}
+
+write_root_known_activity(doc) if {
+	some dir in lists.known_root_directories
+	below_directory(dirname(doc.event.path), dir)
+}
+
+write_root_known_activity(doc) if exe_running_docker_save(doc)
+
+# Falco's evt.is_open_exec: a file created (O_CREAT, or creat) with an execute bit
+# (S_IXUSR|S_IXGRP|S_IXOTH) in its mode.
+open_exec(doc) if {
+	doc.event.name == "creat"
+	bits.and(create_mode(doc), 73) != 0
+}
+
+open_exec(doc) if {
+	doc.event.name in {"open", "openat", "openat2"}
+	bits.and(open_flags(doc), o_creat) != 0
+	bits.and(create_mode(doc), 73) != 0
+}
+
+# The mode a file is created with: open/openat/creat's mode, openat2's how.mode.
+create_mode(doc) := mode if {
+	mode := doc.event.params.mode
+	is_number(mode)
+} else := mode if {
+	mode := doc.event.params.how.mode
+	is_number(mode)
+}
+
+# Falco's falco_sensitive_mount_containers (user_trusted_containers: exceptions).
+falco_sensitive_mount_containers(doc) if image_repository(doc) in lists.falco_sensitive_mount_images
+
+falco_sensitive_mount_containers(doc) if startswith(image_repository(doc), "quay.io/sysdig/")
+
+falco_sensitive_mount_containers(doc) if aws_eks_core_image(doc, {".amazonaws.com/amazon-k8s-cni"})
+
+# Falco's fd.lport and fd.rport for alert output ("<NA>" when unknown).
+local_port(doc) := port if {
+	port := local(doc).port
+	port != null
+} else := "<NA>"
+
+remote_port(doc) := port if {
+	port := remote(doc).port
+	port != null
+} else := "<NA>"
+
+# Falco's spawned_by_web_server: the parent, proc.aname[2] or proc.aname[3] is a web server.
+spawned_by_web_server(doc) if pname(doc) in lists.web_server_binaries
+
+spawned_by_web_server(doc) if {
+	some n in [2, 3]
+	ancestor_name(doc, n) in lists.web_server_binaries
+}
+
+# Falco's npm_package_install_ancestor: proc.pname or proc.aname[2..5] is a node package manager.
+npm_package_install_ancestor(doc) if pname(doc) in lists.node_package_managers
+
+npm_package_install_ancestor(doc) if {
+	some n in [2, 3, 4, 5]
+	ancestor_name(doc, n) in lists.node_package_managers
+}
+
+# Falco's (open_read or open_write): a successful open of a file.
+open_read_or_write(doc) if {
+	doc.event.ret >= 0
+	doc.event.name in {"open", "openat", "openat2"}
+	not "O_DIRECTORY" in object.get(doc.event, "flags", [])
+}
+
+# Falco's container_entrypoint: no known parent, or a container runtime as the parent.
+container_entrypoint(doc) if not is_string(object.get(doc.process, ["parent", "name"], null))
+
+container_entrypoint(doc) if doc.process.parent.name in lists.container_entrypoint_parents

@@ -21,12 +21,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bpfopa._paths import PROJECT_ROOT
+from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
+from bpfopa.policy._binary import find_opa
+from bpfopa.policy._rules_cli import load_rules
 
 BPFOPA = PROJECT_ROOT / ".venv" / "bin" / "bpfopa"
 PYTHON = "/usr/bin/python3"  # comm "python3": one of Falco's interpreted binaries
 
 Alert = dict[str, Any]
+
+
+def rules_off_by_default() -> list[str]:
+    """The rules that are off by default (Falco ships them disabled), less those that would
+    switch the kernel's open filter off (lib/events.open_unfiltered_rules): the live runs
+    keep the probes filtering as a default run does."""
+    policies = load_rules(find_opa(), POLICIES_DIR)
+    done = subprocess.run(
+        [str(find_opa()), "eval", "--format", "json", "--data", str(POLICIES_DIR),
+         "data.bpfopa.lib.events.open_unfiltered_rules"],
+        capture_output=True, check=True, text=True,
+    )  # fmt: skip
+    unfiltered = set(json.loads(done.stdout)["result"][0]["expressions"][0]["value"])
+    return [rule.id for rule in policies if not rule.enabled and rule.id not in unfiltered]
 
 
 def is_drop(alert: Alert) -> bool:
@@ -57,6 +73,9 @@ class LiveRun:
     args: Sequence[str] = ()
     #: Where the run's stdout (its alerts) goes; None: nowhere (--quiet).
     stdout: Path | None = None
+    #: Rules that are off by default (Falco ships them disabled) to switch on, through
+    #: data.bpfopa.config.enabled_rules in a data file the managed OPA loads.
+    enabled_rules: Sequence[str] = ()
     out: Path = field(init=False)
     proc: subprocess.Popen[str] = field(init=False)
     _alerts: list[Alert] = field(init=False, default_factory=list)
@@ -66,6 +85,13 @@ class LiveRun:
     def __post_init__(self) -> None:
         self.out = self.workdir / "alerts.jsonl"
         stdout = self.stdout.open("wb") if self.stdout is not None else subprocess.DEVNULL
+        extra: list[str] = []
+        if self.enabled_rules:
+            config = self.workdir / "config"
+            config.mkdir()
+            data = {"bpfopa": {"config": {"enabled_rules": list(self.enabled_rules)}}}
+            (config / "data.json").write_text(json.dumps(data))
+            extra = ["--policies", str(config)]
         self.proc = subprocess.Popen(
             [
                 str(BPFOPA),
@@ -76,6 +102,7 @@ class LiveRun:
                 "--output-file",
                 str(self.out),
                 *self.args,
+                *extra,
             ],
             stdout=stdout,
             stderr=subprocess.PIPE,

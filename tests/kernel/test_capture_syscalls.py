@@ -256,6 +256,7 @@ def test_process_and_privilege(capture: CaptureHarness, tmp: str) -> None:
         ns = os.open("/proc/self/ns/uts", os.O_RDONLY)
         libc.setns(ns, CLONE_NEWUTS)
         libc.syscall(321, 0, None, 0)  # bpf(BPF_MAP_CREATE, NULL, 0): EINVAL, still captured
+        libc.syscall(323, 0o2000000)  # userfaultfd(O_CLOEXEC): root may; refused is captured too
     """,
         tmp,
     )
@@ -278,6 +279,8 @@ def test_process_and_privilege(capture: CaptureHarness, tmp: str) -> None:
     assert setns["event"]["flags"] == ["CLONE_NEWUTS"]
     [bpf] = child_docs(capture, child, "bpf")
     assert bpf["event"]["error"] == "EINVAL" and bpf["event"]["params"]["cmd"] == 0
+    [uffd] = child_docs(capture, child, "userfaultfd")
+    assert uffd["event"]["params"]["flags"] == 0o2000000
 
 
 def test_mount_umount(capture: CaptureHarness, tmp: str) -> None:

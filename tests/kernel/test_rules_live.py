@@ -14,6 +14,7 @@ cannot resolve).
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import subprocess
 import time
@@ -34,6 +35,7 @@ from tests.kernel.rules_harness import (
     named_copy,
     python_action,
     removed_after,
+    rules_off_by_default,
     run_action,
     unique,
 )
@@ -46,6 +48,8 @@ NET_TOOL_HOST = "Launch Suspicious Network Tool on Host"
 NC_RCE_HOST = "Netcat/Socat Remote Code Execution on Host"
 INTERPRETED_OUT = "Interpreted procs outbound network activity"
 SENSITIVE_UNTRUSTED = "Read sensitive file untrusted"
+WRITE_ETC = "Write below etc"
+MINER = "Known Cryptominer Process Executed"
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +59,16 @@ def live(
     # The kernel tests' session capture (tests/kernel/conftest.py) lives in this process and
     # is quiet between tests (process state only); it also ignores the run and its managed
     # OPA, so that neither capture feeds on the other's /proc lookups and OPA traffic.
-    run = LiveRun(tmp_path_factory.mktemp("live-rules"), on_pid=capture_session.source.exclude_pid)
+    # Every rule, the ones Falco ships disabled included (off by default here too).
+    run = LiveRun(
+        tmp_path_factory.mktemp("live-rules"),
+        on_pid=capture_session.source.exclude_pid,
+        enabled_rules=rules_off_by_default(),
+    )
     try:
-        run.wait_ready()
+        # Startup (BCC compiles the probes, OPA loads ~90 rules) took 60-100 s on a shared
+        # machine at load ~25; 90 s is the quiet-machine default.
+        run.wait_ready(timeout=180)
         yield run
     finally:
         code, err = run.stop()
@@ -129,10 +140,11 @@ EXEC_CASES = {
         ("socat", "TCP-LISTEN:4444", "EXEC:/bin/sh"), frozenset({NET_TOOL_HOST, NC_RCE_HOST})
     ),
     "useradd": Exec(("useradd", "bpfopa-nobody"), frozenset({"User mgmt binaries"})),
+    "xmrig": Exec(("xmrig", "--donate-level", "1"), frozenset({MINER})),
     "crontab": Exec(("crontab", "-l"), frozenset({"Schedule Cron Jobs"})),
     "stratum miner": Exec(
         ("xmrig", "-o", "stratum+tcp://pool.example.net:3333"),
-        frozenset({"Detect crypto miners using the Stratum protocol"}),
+        frozenset({"Detect crypto miners using the Stratum protocol", MINER}),
     ),
     "curl with HTTP_PROXY": Exec(
         ("curl", "http://example.net/"),
@@ -272,7 +284,9 @@ def test_schedule_cron_jobs_file(live: LiveRun) -> None:
     job = Path("/etc/cron.d") / unique()
     require(job.parent.is_dir(), "/etc/cron.d does not exist")
     with removed_after(job):
-        assert_exactly(live, lambda: run_action(["touch", str(job)]), {"Schedule Cron Jobs"})
+        assert_exactly(
+            live, lambda: run_action(["touch", str(job)]), {"Schedule Cron Jobs", WRITE_ETC}
+        )
 
 
 def test_read_ssh_information(live: LiveRun) -> None:
@@ -296,7 +310,9 @@ def test_write_below_monitored_ssh_dir(live: LiveRun) -> None:
         keys = str(home / ".ssh" / "authorized_keys")
         # Write-only open: Read ssh information (a read) must stay quiet.
         assert_exactly(
-            live, lambda: python_action(_WRITE_EXISTING, keys), {"Write below monitored dir"}
+            live,
+            lambda: python_action(_WRITE_EXISTING, keys),
+            {"Write below monitored dir", "Adding ssh keys to authorized_keys"},
         )
 
 
@@ -353,7 +369,9 @@ def test_update_package_repository(live: LiveRun) -> None:
     require(target.parent.is_dir(), "/etc/apt/sources.list.d does not exist")
     with removed_after(target):
         assert_exactly(
-            live, lambda: python_action(_CREATE, str(target)), {"Update Package Repository"}
+            live,
+            lambda: python_action(_CREATE, str(target)),
+            {"Update Package Repository", WRITE_ETC},
         )
 
 
@@ -497,8 +515,11 @@ def test_change_thread_namespace(live: LiveRun) -> None:
 def test_run_shell_untrusted(live: LiveRun, tmp_path: Path) -> None:
     nginx = named_copy(tmp_path, "nginx", PYTHON)
     code = "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'exit 0'], check=True)"
+    # A shell below a web server: Falco's sandbox rule Web Server Spawned Shell fires too.
     assert_exactly(
-        live, lambda: run_action([str(nginx), "-I", "-S", "-c", code]), {"Run shell untrusted"}
+        live,
+        lambda: run_action([str(nginx), "-I", "-S", "-c", code]),
+        {"Run shell untrusted", "Web Server Spawned Shell"},
     )
 
 
@@ -607,4 +628,62 @@ def test_interpreted_procs_inbound_network_activity(live: LiveRun) -> None:
         assert receiver.wait(10) == 0
         return receiver.pid
 
-    assert_exactly(live, action, {"Interpreted procs inbound network activity"})
+    # Falco's Unexpected inbound connection source (off by default, on in this run) allows
+    # only 127.0.0.1 and 10.0.0.0/8 as sources.
+    expected = {"Interpreted procs inbound network activity"}
+    if ipaddress.ip_address(source) not in ipaddress.ip_network("10.0.0.0/8"):
+        expected.add("Unexpected inbound connection source")
+    assert_exactly(live, action, expected)
+
+
+# --- rules ported second, without an event-generator action --------------------------------
+
+_SPAWN = "import subprocess, sys\nsubprocess.run(sys.argv[1:], check=True)"
+
+
+def test_web_server_spawned_suspicious_child_process(live: LiveRun, tmp_path: Path) -> None:
+    nginx = named_copy(tmp_path, "nginx", PYTHON)
+    whoami = named_copy(tmp_path, "whoami")
+    assert_exactly(
+        live,
+        lambda: run_action([str(nginx), "-I", "-S", "-c", _SPAWN, str(whoami)]),
+        {"Web Server Spawned Suspicious Child Process"},
+    )
+
+
+def test_reverse_shell_from_web_server(live: LiveRun, tmp_path: Path) -> None:
+    # A worker (not a shell, not a known tool) whose command line holds a reverse shell idiom.
+    httpd = named_copy(tmp_path, "httpd", PYTHON)
+    worker = named_copy(tmp_path, "worker")
+    assert_exactly(
+        live,
+        lambda: run_action([str(httpd), "-I", "-S", "-c", _SPAWN, str(worker), "-c", "bash -i"]),
+        {"Reverse Shell from Web Server"},
+    )
+
+
+_READ = "import sys\nopen(sys.argv[1], 'rb').close()"
+
+
+def test_backdoored_library_loaded_into_sshd(live: LiveRun, tmp_path: Path) -> None:
+    # A file named like the backdoored xz release, opened by a process named sshd.
+    library = tmp_path / "liblzma.so.5.6.1"
+    library.write_bytes(b"\x7fELF")
+    sshd = named_copy(tmp_path, "sshd", PYTHON)
+    assert_exactly(
+        live,
+        lambda: run_action([str(sshd), "-I", "-S", "-c", _READ, str(library)]),
+        {"Backdoored library loaded into SSHD (CVE-2024-3094)"},
+    )
+
+
+_BPF_PROG_LOAD = """
+import ctypes, os
+nr = {"x86_64": 321, "aarch64": 280}[os.uname().machine]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall(nr, 5, None, 0)  # BPF_PROG_LOAD without attributes: refused, still the attempt
+"""
+
+
+def test_bpf_program_not_profiled(live: LiveRun) -> None:
+    assert_exactly(live, lambda: python_action(_BPF_PROG_LOAD), {"BPF Program Not Profiled"})

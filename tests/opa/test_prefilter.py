@@ -48,7 +48,7 @@ MIRRORED_RULES = (
     "_exec_candidates",
     "_connect_candidates",
 )
-STRUCTURE_SHA256 = "8afedcbfbe72385a4b729c1e480f38f245b5aeffb13714913307507930ec294d"
+STRUCTURE_SHA256 = "e81435fe1e42bcd848b8c05ded27593410a8d4683dc35d253763f0a875e6a954"
 
 
 def _base_process(**extra: Any) -> Doc:
@@ -127,6 +127,9 @@ async def _lists_corpus(session: aiohttp.ClientSession, url: str) -> list[Doc]:
         "/etc/cron.d/job", "/etc/crontab", "/etc/apt/sources.list", "/etc/yum.repos.d/x.repo",
         "/sys/fs/cgroup/x/release_agent", "/tmp/.hidden", ".env", "a/../b", "/etc/hosts",
         "/usr/lib/x86_64-linux-gnu/libc.so.6", "/proc/self/status", "/var/log",
+        "/etc/hosts.new", "/root/x", "/app.bin", "/", "/proc/self/exe", "/proc/self/fd/3",
+        "/proc/self/exec", "/proc/1/environ", "/proc/self/environ", "/proc/environ",
+        "/host/etc/shadow", "/rootfs/x", "/hostfs", "/dev/mem", "/srv/host/x",
     ]  # fmt: skip
     docs: list[Doc] = []
     for path in dict.fromkeys(p for base in paths for p in _near_paths(base)):
@@ -135,6 +138,21 @@ async def _lists_corpus(session: aiohttp.ClientSession, url: str) -> list[Doc]:
         docs.append(_open(path, 0, name="open"))
         for how in (0, 1, 2, 3):
             docs.append(_openat2(path, how))
+    in_container = {"id": "41e5c07cc310"}
+    for mode in (0, 0o644, 0o755, 0o100, 0o010, 0o001, 0o4000):
+        for container in (in_container, None):
+            doc = _open("/tmp/implant", 0o101, mode=mode)
+            doc["process"]["container"] = container
+            docs.append(doc)
+            how = _openat2("/tmp/implant", 0o101)
+            how["event"]["params"]["how"]["mode"] = mode
+            how["process"]["container"] = container
+            docs.append(how)
+    for name in [*events["open_process_names"], "tarx", "star", "SSHD", None, 5]:
+        for path in ("/app/data.db", "/usr/lib/liblzma.so.5.6.1"):
+            doc = _open(path, 0)
+            doc["process"]["name"] = name
+            docs.append(doc)
     for raw in ("../etc/hosts", "a/..", "..", "./x", "a/../../b"):
         docs.append(_open("/etc/hosts", 0, filename=raw))
         docs.append(_open("/etc/hosts", 0, pathname=raw, filename="/etc/hosts"))
@@ -152,6 +170,19 @@ async def _lists_corpus(session: aiohttp.ClientSession, url: str) -> list[Doc]:
         docs += [_exec(0, cwd=cwd), _exec(-1, cwd=cwd)]
     for cmdline in ("xmrig -o stratum+tcp://pool:3333", "stratu", "STRATUM", "a stratum b"):
         docs += [_exec(0, cmdline=cmdline), _exec(-13, cmdline=cmdline)]
+    for cmdline in ("sh -c echo aGk= | base64 -d", "base6", "BASE64 -d"):
+        docs += [_exec(0, cmdline=cmdline), _exec(-1, cmdline=cmdline)]
+    for parent in [*({"name": n} for n in events["exec_ancestor_names"]), {"name": "mysql"},
+                   {"name": None}, {}, None, "postgres"]:  # fmt: skip
+        docs += [_exec(0, parent=parent), _exec(-1, parent=parent)]
+        docs += [_exec(0, ancestors=[{"name": "bash"}, parent]), _exec(-1, ancestors=[parent])]
+    for ancestors in ([], None, [{"name": "nginx"}], [None, {"name": "npm"}], [{"pid": 1}]):
+        docs.append(_exec(0, ancestors=ancestors))
+    for env in (["GLIBC_TUNABLES=glibc.malloc.mxfast=1"], ["x=glibc_tunables"], ["GLIBC=1"],
+                ["A=1", "B=Glibc_Tunables"], [], {"a": "GLIBC_TUNABLES=1"}):  # fmt: skip
+        docs += [_exec(0, env=env), _exec(-1, env=env)]
+    for vpid in (1, 1.0, 2, 0, True, "1", None):
+        docs += [_exec(0, vpid=vpid), _exec(-1, vpid=vpid)]
     for upper in (True, False, None, 1, "true"):
         docs += [_exec(0, exe_upper_layer=upper), _exec(-1, exe_upper_layer=upper)]
     for ret in (0, 1, 0.0, -1, -2, 2**40):
@@ -191,8 +222,14 @@ def _hostile_corpus() -> list[Any]:
         docs.append({"event": {"name": "openat", "ret": 3, "path": "/usr/x", "params": bad}})
         docs.append({"event": {"name": "openat", "path": "/usr/x", "params": {"how": bad}}})
         docs.append(_exec(bad))
-        for key in ("name", "user", "exe", "cwd", "cmdline"):
+        for key in ("name", "user", "exe", "cwd", "cmdline", "env", "parent", "vpid", "ancestors"):
             docs.append(_exec(0, **{key: bad}))
+        docs.append(_exec(0, env=[bad]))
+        docs.append(_exec(0, ancestors=[bad, {"name": bad}]))
+        docs.append(_open("/tmp/x", 0o101, mode=bad) | {"process": _base_process(container={})})
+        how = _openat2("/tmp/x", 0o101) | {"process": _base_process(container={})}
+        how["event"]["params"]["how"]["mode"] = bad
+        docs.append(how)
         docs.append({"event": {"name": "execve", "ret": 0}, "process": bad})
         docs.append({"event": bad, "process": _base_process()})
         for key in ("name", "exe", "container"):

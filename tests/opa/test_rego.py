@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bpfopa._paths import POLICIES_DIR
+from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
 from bpfopa.policy._rules_cli import load_rules, register
 
 Doc = dict[str, Any]
@@ -97,9 +97,11 @@ EXPECTED = {
     ("Netcat Remote Code Execution in Container", 3),
     ("Launch Suspicious Network Tool in Container", 3),
     ("Modify Shell Configuration File", 5),
-    # O_CREAT of a dot file: Falco's rule fires here too.
-    ("Create Hidden Files or Directories", 5),
+    ("Write below root", 5),
 }
+
+# Off by default, as in Falco (consider_hidden_file_creation): O_CREAT of a dot file.
+HIDDEN_FILE = ("Create Hidden Files or Directories", 5)
 
 
 def _alerts(url: str, events: list[Doc]) -> list[Doc]:
@@ -136,8 +138,9 @@ def test_rego_coverage_at_least_90_percent(opa_binary: Path) -> None:
 
 def test_every_rule_has_alert_and_near_miss_tests(opa_binary: Path) -> None:
     rules = load_rules(opa_binary, POLICIES_DIR)
-    assert len(rules) >= 55
+    assert len(rules) >= 77
     assert len({r.title for r in rules}) == len(rules)
+    assert {r.maturity for r in rules} == {"stable", "incubating", "sandbox"}
     for rule in rules:
         source = Path(rule.file)
         assert rule.package == f"bpfopa.rules.{rule.id}"
@@ -149,6 +152,21 @@ def test_every_rule_has_alert_and_near_miss_tests(opa_binary: Path) -> None:
                                  "NOTICE", "INFORMATIONAL", "DEBUG"}  # fmt: skip
         assert any(t.startswith("mitre_") for t in rule.tags), rule.id
         assert rule.syscalls, rule.id
+
+
+def test_docs_rule_tables_match_the_policies(opa_binary: Path) -> None:
+    """docs/policies.md's rule table and maturity counts are the METADATA's, row for row."""
+    rules = load_rules(opa_binary, POLICIES_DIR)
+    text = (PROJECT_ROOT / "docs" / "policies.md").read_text()
+    rows = re.findall(r"^\| (.+?) \| `(\w+)` \| (\w+) \| (yes|\*\*no\*\*) \| (\w+) \|", text, re.M)
+    documented = {
+        (title, rid, maturity, on == "yes", priority) for title, rid, maturity, on, priority in rows
+    }
+    assert documented == {(r.title, r.id, r.maturity, r.enabled, r.priority) for r in rules}
+    for maturity in ("stable", "incubating", "sandbox"):
+        of = [r for r in rules if r.maturity == maturity]
+        on = sum(r.enabled for r in of)
+        assert f"| {maturity} | {len(of)} | {on} | {len(of) - on} |" in text, maturity
 
 
 def test_server_returns_exact_alerts_for_a_batch(opa_server: Any) -> None:
@@ -165,11 +183,31 @@ def test_server_returns_exact_alerts_for_a_batch(opa_server: Any) -> None:
     assert "file=/etc/shadow" in shadow["output"]
 
 
-def test_server_syscalls_are_the_union_of_rule_metadata(opa_server: Any, opa_binary: Path) -> None:
+def test_server_syscalls_are_the_union_of_enabled_rule_metadata(
+    opa_server: Any, opa_binary: Path
+) -> None:
     body = _request(f"{opa_server.url}/v1/data/bpfopa/main/syscalls")
-    declared = {name for rule in load_rules(opa_binary, POLICIES_DIR) for name in rule.syscalls}
+    rules = load_rules(opa_binary, POLICIES_DIR)
+    declared = {name for rule in rules if rule.enabled for name in rule.syscalls}
     assert set(body["result"]) == declared
-    assert {"openat", "execve", "connect", "ptrace"} <= declared
+    assert {"openat", "execve", "connect", "ptrace", "userfaultfd"} <= declared
+    enabled = _request(f"{opa_server.url}/v1/data/bpfopa/main/enabled_rules")["result"]
+    assert set(enabled) == {rule.id for rule in rules if rule.enabled}
+    assert "create_hidden_files_or_directories" not in enabled
+
+
+def test_config_switches_a_default_off_rule_on(opa_server: Any) -> None:
+    url = f"{opa_server.url}/v1/data/bpfopa/config"
+    assert _request(url).get("result") is None  # nothing shipped at the user's path
+    _request(url, "PUT", {"enabled_rules": ["create_hidden_files_or_directories"]})
+    try:
+        alerts = _alerts(opa_server.url, BATCH)
+        syscalls = _request(f"{opa_server.url}/v1/data/bpfopa/main/syscalls")["result"]
+    finally:
+        _request(url, "DELETE")
+    assert {(a["rule"], a["index"]) for a in alerts} == EXPECTED | {HIDDEN_FILE}
+    assert "openat" in syscalls
+    assert {(a["rule"], a["index"]) for a in _alerts(opa_server.url, BATCH)} == EXPECTED
 
 
 def test_exception_data_suppresses_an_alert(opa_server: Any) -> None:
@@ -192,7 +230,7 @@ def test_exception_data_suppresses_an_alert(opa_server: Any) -> None:
     assert {(a["rule"], a["index"]) for a in alerts} == {
         ("Netcat Remote Code Execution in Container", 3),
         ("Modify Shell Configuration File", 5),
-        ("Create Hidden Files or Directories", 5),
+        ("Write below root", 5),
     }
     # Restored: the next evaluation alerts again.
     assert {(a["rule"], a["index"]) for a in _alerts(opa_server.url, BATCH)} == EXPECTED
@@ -206,13 +244,17 @@ def test_policies_list_and_check_commands(
     args = parser.parse_args(["policies", "list"])
     assert args.handler(args) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:3] == ["ID", "PRIORITY", "TITLE"]
-    assert out[-1] == f"{len(load_rules(opa_binary, POLICIES_DIR))} rules"
-    assert any(line.startswith("ptrace_anti_debug_attempt ") for line in out)
+    assert out[0].split()[:5] == ["ID", "ON", "MATURITY", "PRIORITY", "TITLE"]
+    rules = load_rules(opa_binary, POLICIES_DIR)
+    assert out[-1] == f"{len(rules)} rules, {sum(r.enabled for r in rules)} on by default"
+    assert any(line.split()[:3] == ["ptrace_anti_debug_attempt", "yes", "stable"] for line in out)
+    hidden = "create_hidden_files_or_directories"
+    assert any(line.split()[:3] == [hidden, "no", "sandbox"] for line in out)
     args = parser.parse_args(["policies", "list", "--format", "json"])
     assert args.handler(args) == 0
     listed = json.loads(capsys.readouterr().out)
     assert "Fileless execution via memfd_create" in {r["title"] for r in listed}
+    assert {r["id"]: r["enabled"] for r in listed}["create_hidden_files_or_directories"] is False
     args = parser.parse_args(["policies", "check"])
     assert args.handler(args) == 0
 

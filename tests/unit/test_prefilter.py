@@ -49,7 +49,12 @@ def _data(**overrides: Any) -> PrefilterData:
         "exec_process_names": ["bash", "nc"],
         "exec_exe_paths": "^/(memfd:|dev/shm/)",
         "exec_cwd_prefix": "/dev/shm",
-        "exec_cmdline_marker": "stratum",
+        "exec_cmdline_markers": ["stratum", "base64"],
+        "exec_ancestor_names": ["mysqld", "nginx"],
+        "exec_env_marker": "GLIBC_TUNABLES",
+        "exec_container_init_vpid": 1,
+        "open_exec_mode_bits": 73,
+        "open_process_names": ["tar"],
         "connect_syscalls": ["connect"],
         "connect_process_names": ["python3", "node"],
         "connect_udp_proto": "udp",
@@ -102,6 +107,25 @@ def test_execs() -> None:
     assert not prefilter.keep(_exec(exe_upper_layer=1))  # == true in Rego: only true
     # Set membership is exact for any type (Rego: not a member).
     assert not prefilter.keep(_exec(name=5, user=None))
+    assert prefilter.keep(_exec(cmdline="sh -c echo aWQ= | base64 -d"))
+    assert prefilter.keep(_exec(parent={"name": "mysqld"}))
+    assert prefilter.keep(_exec(ancestors=[{"name": "sh"}, {"name": "nginx"}]))
+    assert not prefilter.keep(_exec(parent={"name": "bash"}, ancestors=[{"name": "sshd"}]))
+    assert prefilter.keep(_exec(env=["HOME=/", "glibc_tunables=x"]))
+    assert not prefilter.keep(_exec(env=["HOME=/", "GLIBC=1"]))
+    assert prefilter.keep(_exec(env=[5]))  # upper() errs in Rego: the copy keeps it
+    assert prefilter.keep(_exec(vpid=1)) and prefilter.keep(_exec(vpid=1.0))
+    assert not prefilter.keep(_exec(vpid=True)) and not prefilter.keep(_exec(vpid=2))
+
+
+def test_opens_by_process_and_creation_mode() -> None:
+    prefilter = Prefilter(_data())
+    in_container = {"container": {"id": "41e5c07cc310"}, "name": "app"}
+    assert prefilter.keep(_open("/tmp/x", 0o101, mode=0o755) | {"process": in_container})
+    assert not prefilter.keep(_open("/tmp/x", 0o101, mode=0o644) | {"process": in_container})
+    assert not prefilter.keep(_open("/tmp/x", 0o101, mode=0o755) | {"process": {"name": "app"}})
+    assert prefilter.keep(_open("/app/data", 0) | {"process": {"name": "tar"}})
+    assert prefilter.keep(_open("/app/data", 0) | {"process": "tar"})  # not judged: kept
 
 
 def _connect(event: dict[str, Any] | None = None, **process: Any) -> dict[str, Any]:

@@ -102,12 +102,35 @@ def _info(rule_id: str, title: str) -> RuleInfo:
 
 def test_format_rules_aligns_columns_and_counts() -> None:
     lines = format_rules([_info("short", "T1"), _info("a_much_longer_id", "Title two")])
-    assert lines[0].split() == ["ID", "PRIORITY", "TITLE", "TAGS", "SYSCALLS"]
+    assert lines[0].split() == [
+        "ID", "ON", "MATURITY", "PRIORITY", "TITLE", "TAGS", "SYSCALLS",
+    ]  # fmt: skip
     assert lines[1].startswith("short ")
     # Every column after the first starts at the same offset on every row.
     assert len({line.index("NOTICE") for line in lines[1:3]}) == 1
-    assert lines[2].split() == ["a_much_longer_id", "NOTICE", "Title", "two", "a,b", "openat"]
-    assert lines[-1] == "2 rules"
+    assert lines[2].split() == [
+        "a_much_longer_id", "yes", "-", "NOTICE", "Title", "two", "a,b", "openat",
+    ]  # fmt: skip
+    assert lines[-1] == "2 rules, 2 on by default"
+
+
+def test_format_rules_shows_default_off_rules_and_maturity() -> None:
+    off = RuleInfo("hidden", "T", "NOTICE", ("maturity_sandbox", "x"), ("openat",), "p", "f", False)
+    lines = format_rules([off, _info("on", "T")])
+    assert lines[1].split()[:3] == ["hidden", "no", "sandbox"]
+    assert lines[-1] == "2 rules, 1 on by default"
+    assert json.loads(rules_as_json([off]))[0]["enabled"] is False
+
+
+def test_parse_inspect_reads_enabled() -> None:
+    off = _entry(("bpfopa", "rules", "off"), _rule("off", custom={"enabled": False}))
+    on = _entry(("bpfopa", "rules", "on"), _rule("on"))
+    assert [(r.id, r.enabled) for r in parse_inspect({"annotations": [off, on]})] == [
+        ("off", False), ("on", True),
+    ]  # fmt: skip
+    bad = _entry(("bpfopa", "rules", "bad"), _rule("bad", custom={"enabled": "no"}))
+    with pytest.raises(PolicyEngineError, match=r"custom\.enabled must be true or false"):
+        parse_inspect({"annotations": [bad]})
 
 
 def test_format_rules_escapes_terminal_control_characters() -> None:

@@ -11,6 +11,7 @@
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.read_sensitive_file_untrusted
 
+import data.bpfopa.lib.config
 import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
@@ -20,6 +21,9 @@ syscalls := result.syscalls(rego.metadata.chain())
 
 # rule, id, priority and tags of every alert of this rule, once per query.
 _metadata := result.metadata(rego.metadata.chain())
+
+# custom.enabled of the METADATA (false: off unless data.bpfopa.config.enabled_rules names it).
+enabled_by_default := config.enabled_by_default(rego.metadata.chain())
 
 # [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
 # flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).

@@ -5,10 +5,12 @@
 # custom:
 #   id: read_shell_configuration_file
 #   priority: WARNING
+#   enabled: false
 #   tags: ["maturity_sandbox", "host", "container", "filesystem", "mitre_discovery", "T1546.004"]
 #   syscalls: [open, openat, openat2]
 package bpfopa.rules.read_shell_configuration_file
 
+import data.bpfopa.lib.config
 import data.bpfopa.lib.events
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
@@ -17,6 +19,9 @@ syscalls := result.syscalls(rego.metadata.chain())
 
 # rule, id, priority and tags of every alert of this rule, once per query.
 _metadata := result.metadata(rego.metadata.chain())
+
+# custom.enabled of the METADATA (false: off unless data.bpfopa.config.enabled_rules names it).
+enabled_by_default := config.enabled_by_default(rego.metadata.chain())
 
 # [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
 # flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).

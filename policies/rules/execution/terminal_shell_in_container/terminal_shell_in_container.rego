@@ -10,8 +10,8 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.terminal_shell_in_container
 
+import data.bpfopa.lib.config
 import data.bpfopa.lib.events
-import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
 import data.bpfopa.lib.result
 
@@ -19,6 +19,9 @@ syscalls := result.syscalls(rego.metadata.chain())
 
 # rule, id, priority and tags of every alert of this rule, once per query.
 _metadata := result.metadata(rego.metadata.chain())
+
+# custom.enabled of the METADATA (false: off unless data.bpfopa.config.enabled_rules names it).
+enabled_by_default := config.enabled_by_default(rego.metadata.chain())
 
 # [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
 # flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
@@ -30,7 +33,7 @@ batch_alerts contains [i, alert] if {
 	macros.spawned_process(doc)
 	macros.container(doc)
 	doc.process.tty != 0
-	_container_entrypoint(doc)
+	macros.container_entrypoint(doc)
 	msg := sprintf("A shell was spawned in a container with an attached terminal (shell=%s)", [doc.process.name])
 	alert := result.alert(_metadata, doc, msg)
 }
@@ -39,7 +42,3 @@ batch_alerts contains [i, alert] if {
 alerts := {alert | some [_, alert] in found} if {
 	found := batch_alerts with input as {"events": [input]}
 }
-
-_container_entrypoint(doc) if not is_string(object.get(doc.process, ["parent", "name"], null))
-
-_container_entrypoint(doc) if doc.process.parent.name in lists.container_entrypoint_parents

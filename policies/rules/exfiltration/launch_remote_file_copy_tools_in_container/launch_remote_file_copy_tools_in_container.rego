@@ -9,6 +9,7 @@
 #   syscalls: [execve, execveat]
 package bpfopa.rules.launch_remote_file_copy_tools_in_container
 
+import data.bpfopa.lib.config
 import data.bpfopa.lib.events
 import data.bpfopa.lib.lists
 import data.bpfopa.lib.macros
@@ -18,6 +19,9 @@ syscalls := result.syscalls(rego.metadata.chain())
 
 # rule, id, priority and tags of every alert of this rule, once per query.
 _metadata := result.metadata(rego.metadata.chain())
+
+# custom.enabled of the METADATA (false: off unless data.bpfopa.config.enabled_rules names it).
+enabled_by_default := config.enabled_by_default(rego.metadata.chain())
 
 # [index, alert] for each document of the batch input {"events": [doc, ...]} that this rule
 # flags. Only the documents of the rule's syscalls are looked at (events.by_syscall).
