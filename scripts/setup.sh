@@ -6,11 +6,16 @@
 #                    the probes against them at start-up)
 #   tracefs          mounted at /sys/kernel/tracing (tracepoint formats and attach points)
 #   OPA              pinned version, in .bin/ of the project (never silently another version)
+#   Compose, Helm    pinned Docker Compose v2 plugin and Helm v4, built from their Go modules
 #   .venv            from /usr/bin/python3 with --system-site-packages so `import bcc` keeps
 #                    working, with bpfopa installed editable plus test and benchmark extras
 set -euo pipefail
 
 OPA_VERSION="${BPFOPA_OPA_VERSION:-1.22.3}"
+COMPOSE_VERSION=v5.6.0  # Docker Compose v2 CLI plugin (Debian's docker-compose is the old 1.29)
+HELM_VERSION=v4.3.2
+# Every docker client looks here (Debian's 20.10 in /usr/bin and a newer one in /usr/local/bin).
+COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.bin"
 VENV="$ROOT/.venv"
@@ -44,9 +49,10 @@ command -v apt-get >/dev/null || die "apt-get not found: bpfopa's setup supports
 needed=()
 # linux-libc-dev: the UAPI headers the decoding tests compare their constant tables against;
 # gcc: the wire-layout test compiles probes/bpfopa.h; systemd: systemd-analyze checks the unit;
-# docker.io: the container tests run a real engine; busybox-static: their offline images.
+# docker.io: the container tests run a real engine; busybox-static: their offline images;
+# debootstrap: the Debian base of deploy/Dockerfile (deploy/base-image.sh); iproute2: ss.
 for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev gcc systemd docker.io \
-    busybox-static; do
+    busybox-static debootstrap iproute2; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"
@@ -126,6 +132,36 @@ if [ "$(opa_version_of "$BIN/opa" || true)" != "$OPA_VERSION" ]; then
     did_something=1
 fi
 
+# --- Docker Compose plugin and Helm (pinned, built from their Go modules) -----------------------
+# Neither has a Debian package at these versions; the Go module proxy serves both.
+need_go() {
+    command -v go >/dev/null || die "go (>= 1.21, for GOTOOLCHAIN) is needed to build $1"
+}
+if [ "$("$COMPOSE_PLUGIN" version --short 2>/dev/null || true)" != "${COMPOSE_VERSION#v}" ]; then
+    need_go "the Docker Compose plugin"
+    say "building the Docker Compose $COMPOSE_VERSION CLI plugin (a few minutes, once)"
+    # `go install` refuses this module (its go.mod has exclude directives): build it as the main
+    # module inside its downloaded source instead.
+    module_dir="$(go mod download -json "github.com/docker/compose/v5@$COMPOSE_VERSION" \
+        | "$SYS_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')" \
+        || die "cannot download github.com/docker/compose/v5@$COMPOSE_VERSION"
+    tmp="$(mktemp -d)"
+    (cd "$module_dir" && GOFLAGS=-mod=mod go build -trimpath \
+        -ldflags "-w -X github.com/docker/compose/v5/internal.Version=$COMPOSE_VERSION" \
+        -o "$tmp/docker-compose" ./cmd) || die "building the Docker Compose plugin failed"
+    install -D -m 0755 "$tmp/docker-compose" "$COMPOSE_PLUGIN"
+    rm -rf "$tmp"
+    did_something=1
+fi
+if [ "$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null || true)" != "$HELM_VERSION" ]; then
+    need_go "Helm"
+    say "building Helm $HELM_VERSION with go install (a few minutes, once)"
+    GOBIN="$BIN" GOFLAGS=-mod=mod go install -trimpath \
+        -ldflags "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
+        "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" || die "go install of Helm $HELM_VERSION failed"
+    did_something=1
+fi
+
 # --- virtualenv ----------------------------------------------------------------------------------
 # --system-site-packages: BCC's Python bindings live in Debian's dist-packages, not on PyPI.
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import bcc" 2>/dev/null; then
@@ -144,5 +180,5 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want_stamp" ]; then
 fi
 
 if [ "$did_something" -eq 0 ]; then
-    say "all present (BCC, headers, tracefs, OPA $OPA_VERSION, .venv)"
+    say "all present (BCC, headers, tracefs, OPA $OPA_VERSION, compose $COMPOSE_VERSION, helm $HELM_VERSION, .venv)"
 fi

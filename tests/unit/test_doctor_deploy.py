@@ -1,8 +1,7 @@
-"""The deployment files are valid without a Docker engine: YAML, the Compose schema, our keys.
+"""The deployment files, checked without a Docker engine: YAML, the Compose schema, our keys.
 
-There is no Docker engine on the development hosts, so ``docker compose config`` cannot run; the
-Compose specification's own JSON schema (vendored by check-jsonschema) stands in for it. The OPA
-healthcheck command is run for real against OPA in tests/opa/test_doctor_compose_health.py.
+The compose demo itself runs in tests/container/test_compose_demo.py; its OPA entry point runs
+against real OPA in tests/opa/test_opa_container_script.py.
 """
 
 from __future__ import annotations
@@ -64,54 +63,58 @@ def test_schema_check_rejects_a_broken_compose_file(tmp_path: Path) -> None:
     assert "service_happy" in proc.stdout
 
 
-def test_opa_service_runs_the_pinned_server_with_read_only_policies(
+def test_opa_service_serves_on_loopback_with_the_token_and_read_only_policies(
     compose: dict[str, Any],
 ) -> None:
     opa = compose["services"]["opa"]
-    assert opa["image"] == f"openpolicyagent/opa:{OPA_VERSION}"
-    command = opa["command"]
-    assert command[:4] == ["run", "--server", "--addr", "0.0.0.0:8181"]
-    assert command[-1] == "/policies"
-    assert "./policies:/policies:ro" in opa["volumes"]
-    assert (PROJECT_ROOT / "policies").is_dir()
-    health = opa["healthcheck"]["test"]
-    # The OPA image has no shell or curl: the healthcheck must exec /opa itself.
-    assert health[:2] == ["CMD", "/opa"]
-    assert "/v1/data/bpfopa/main/syscalls" in health[-1]
+    assert opa["entrypoint"] == ["bpfopa-opa", "serve", "/opt/bpfopa/policies"]
+    assert opa["network_mode"] == "host"
+    assert opa["environment"]["BPFOPA_OPA_ADDR"].startswith("127.0.0.1:")
+    assert "./policies:/opt/bpfopa/policies:ro" in opa["volumes"]
+    assert "run:/run/bpfopa:ro" in opa["volumes"]
+    assert "ports" not in opa
+    assert opa["healthcheck"]["test"] == ["CMD", "bpfopa-opa", "health"]
+    assert opa["depends_on"] == {"token": {"condition": "service_completed_successfully"}}
+    assert compose["services"]["token"]["entrypoint"] == ["bpfopa-opa", "token"]
 
 
-def test_bpfopa_service_is_built_privileged_with_host_kernel_mounts(
+def test_bpfopa_service_uses_the_token_policies_and_host_kernel_mounts(
     compose: dict[str, Any],
 ) -> None:
     svc = compose["services"]["bpfopa"]
-    assert svc["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
+    assert svc["build"]["dockerfile"] == "deploy/Dockerfile"
     assert (PROJECT_ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).is_file()
-    assert svc["command"][:3] == ["run", "--opa-url", "http://opa:8181"]
-    # The real CLI accepts the command, and metrics listen where the published port points.
-    args = build_parser().parse_args(svc["command"])
-    assert args.opa_url == "http://opa:8181"
-    assert args.metrics_addr == "0.0.0.0:9464"
+    # The real CLI accepts the command (compose's ${VAR:-default} replaced by its default).
+    argv = [re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", arg) for arg in svc["command"]]
+    args = build_parser().parse_args(argv)
+    assert args.opa_url == "http://127.0.0.1:8181"
+    assert str(args.opa_token_file) == "/run/bpfopa/opa-token"
+    assert [str(p) for p in args.policies] == ["/opt/bpfopa/policies"]
+    assert args.metrics_addr == "127.0.0.1:9464"
     assert svc["depends_on"] == {"opa": {"condition": "service_healthy"}}
-    assert svc["privileged"] is True
     assert svc["pid"] == "host"
+    assert svc["network_mode"] == "host"
     mounts = {volume.split(":")[1]: volume for volume in svc["volumes"]}
     for needed in ("/sys/kernel/btf", "/sys/kernel/tracing", "/lib/modules", "/usr/src"):
         assert mounts[needed] == f"{needed}:{needed}:ro"
-    assert any(port.endswith(":9464") for port in svc["ports"])
+    assert "ports" not in svc
 
 
-def test_compose_says_it_was_not_run_here() -> None:
-    assert "has NOT been run here" in COMPOSE.read_text()
+def test_compose_has_no_not_run_caveat() -> None:
+    for path in (COMPOSE, DOCKERFILE):
+        text = path.read_text().lower()
+        assert "not been run" not in text and "not run here" not in text, path
 
 
-def test_dockerfile_is_debian_bookworm_with_debian_bcc_and_the_project() -> None:
+def test_dockerfile_builds_from_the_offline_base_with_the_pinned_opa() -> None:
     text = DOCKERFILE.read_text()
-    assert re.search(r"^FROM debian:bookworm(-slim)?$", text, re.M)
-    assert "python3-bpfcc" in text
-    assert "--system-site-packages" in text
+    assert re.search(r"^ARG BASE=bpfopa-base:local$", text, re.M)
+    assert re.search(r"^FROM \$\{BASE\}$", text, re.M)
+    assert "apt-get" not in text  # the base holds the Debian packages
+    assert f"ARG OPA_VERSION={OPA_VERSION}" in text
     assert re.search(r'^ENTRYPOINT \["bpfopa"\]$', text, re.M)
-    # Every COPY source exists and the build context ignore file lets it through.
-    ignore = (DOCKERFILE.parent / "Dockerfile.dockerignore").read_text().splitlines()
+    # Every COPY source exists and the build context's ignore file lets it through.
+    ignore = (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
     for source in re.findall(r"^COPY (.+) \S+$", text, re.M):
         for item in source.split():
             assert (PROJECT_ROOT / item).exists(), item
