@@ -50,9 +50,13 @@ needed=()
 # linux-libc-dev: the UAPI headers the decoding tests compare their constant tables against;
 # gcc: the wire-layout test compiles probes/bpfopa.h; systemd: systemd-analyze checks the unit;
 # docker.io: the container tests run a real engine; busybox-static: their offline images;
-# debootstrap: the Debian base of deploy/Dockerfile (deploy/base-image.sh); iproute2: ss.
+# debootstrap: the Debian base of deploy/Dockerfile (deploy/base-image.sh). The event-generator
+# tests (tests/peer): iproute2 and util-linux for the network and mount namespaces; the tools its
+# actions run (ssh, nc, nmap, curl) or copy into their image (capsh, debugfs); git for the
+# benign-work test.
 for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev gcc systemd docker.io \
-    busybox-static debootstrap iproute2; do
+    busybox-static debootstrap iproute2 util-linux libcap2-bin e2fsprogs openssh-client \
+    netcat-openbsd nmap curl git; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"

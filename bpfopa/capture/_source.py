@@ -33,7 +33,7 @@ from bpfopa.capture._probes import (
 )
 from bpfopa.enrich import DocumentBuilder
 from bpfopa.errors import CaptureError
-from bpfopa.schema import BY_NAME, PROCESS_STATE_SYSCALLS
+from bpfopa.schema import BY_NAME, PROCESS_STATE_SYSCALLS, with_socket_state
 from bpfopa.state import CgroupResolver, Clock, ProcessTable, cgroup2_mount
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,9 @@ class LiveSource:
         unknown = wanted - BY_NAME.keys()
         if unknown:
             raise ValueError(f"unknown syscalls: {', '.join(sorted(unknown))}")
-        self._selected = frozenset(wanted)
+        self._selected = with_socket_state(frozenset(wanted))
         self._config = ProbeConfig(
-            syscalls=frozenset(wanted | PROCESS_STATE_SYSCALLS),
+            syscalls=self._selected | PROCESS_STATE_SYSCALLS,
             attach=attach,
             transport=transport,
             pairing=pairing,
@@ -254,8 +254,8 @@ class LiveSource:
             log.warning(
                 "bpfopa does not capture these syscalls (yet): %s", ", ".join(sorted(ignored))
             )
-        self._selected = frozenset(known)
-        wanted = known | PROCESS_STATE_SYSCALLS
+        self._selected = with_socket_state(frozenset(known))
+        wanted = self._selected | PROCESS_STATE_SYSCALLS
         if self._probes is None:  # before start: attach just these
             self._config = replace(self._config, syscalls=frozenset(wanted))
             return

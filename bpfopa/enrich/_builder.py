@@ -34,7 +34,7 @@ from bpfopa.decode import (
     umount_flag_names,
 )
 from bpfopa.decode import decode_field as _decode_field
-from bpfopa.enrich._fds import OPENS, fd_info, fd_name, update_state
+from bpfopa.enrich._fds import OPENS, SOCKET_ENDS, fd_info, fd_name, socket_fd, update_state
 from bpfopa.enrich._pending import PendingSet
 from bpfopa.schema import ArgKind, Decode, Syscall, by_number
 from bpfopa.state import Clock, ExecInfo, FdInfo, Process, ProcessTable
@@ -278,6 +278,8 @@ class DocumentBuilder:
             event["before"] = before
         self._params(event, syscall, args, items, proc, raw)
         update_state(self._table, event, syscall, proc)
+        if syscall.name in SOCKET_ENDS:
+            socket_fd(event, proc)
         doc: Doc = {"event": event, "process": table.process_doc(proc, tid)}
         for key, value in proc.raw.items():
             raw[f"process.{key.replace('argv.', 'args.')}"] = value

@@ -33,6 +33,10 @@ _PEER_PARAMS = {
     "recvmsg": "msg",
 }
 _ACCEPTS = {"accept", "accept4"}
+# Documents whose fd is shown as the call left it: the address it bound, connected to or
+# accepted from (Falco's fd.name on the exit event).
+SOCKET_ENDS = {"bind", "listen", "connect", *_ACCEPTS}
+_EINPROGRESS = -115  # a non-blocking connect under way: the peer is set all the same
 
 
 def fd_name(proc: Process, fd: int) -> str | None:
@@ -62,9 +66,24 @@ def fd_info(proc: Process, fd: int) -> FdInfo | None:
     return FdInfo("file" if text.startswith("/") else "unknown", text)
 
 
+def socket_fd(event: Doc, proc: Process) -> None:
+    """The document's fd after the call: an accepted connection's own fd, and a connect's peer
+    even when the call failed (the address is what the caller asked for)."""
+    params = event["params"]
+    name = event["name"]
+    num = event["ret"] if name in _ACCEPTS and event["ret"] >= 0 else params.get("fd")
+    if not isinstance(num, int):
+        return
+    info = proc.fds.get(num) or fd_info(proc, num) or FdInfo("socket")
+    if name == "connect" and info.remote is None:
+        info = FdInfo(info.type, info.name, info.proto, info.local, None)
+        info.set_endpoints(remote=params.get("uservaddr"))
+    event["fd"] = info.doc(num)
+
+
 def update_state(table: ProcessTable, event: Doc, syscall: Syscall, proc: Process) -> None:
     ret = event["ret"]
-    if ret < 0:
+    if ret < 0 and not (syscall.name == "connect" and ret == _EINPROGRESS):
         return
     name = syscall.name
     params = event["params"]

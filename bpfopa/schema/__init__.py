@@ -4,22 +4,26 @@ from bpfopa.schema._syscalls import (
     BY_NAME,
     PROCESS_STATE_SYSCALLS,
     SCHEMA_VERSION,
+    SOCKET_STATE_SYSCALLS,
     SYSCALLS,
     ArgKind,
     Decode,
     Param,
     Syscall,
     by_number,
+    with_socket_state,
 )
 
 __all__ = [
     "BY_NAME",
     "PROCESS_STATE_SYSCALLS",
     "SCHEMA_VERSION",
+    "SOCKET_STATE_SYSCALLS",
     "SYSCALLS",
     "ArgKind",
     "Decode",
     "Param",
     "Syscall",
     "by_number",
+    "with_socket_state",
 ]

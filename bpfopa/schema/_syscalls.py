@@ -418,6 +418,20 @@ BY_NAME: dict[str, Syscall] = {s.name: s for s in SYSCALLS}
 # the cwd that relative paths resolve against, socket/dup for the fd table.
 PROCESS_STATE_SYSCALLS: frozenset[str] = frozenset({"execve", "execveat", "chdir", "fchdir"})
 
+# The socket entries of the fd table: created by socket/accept, addressed by bind/connect. A
+# network rule reads them (a listen document names the bound address, an accepted one both
+# ends), so they are captured whenever any network syscall is.
+SOCKET_STATE_SYSCALLS: frozenset[str] = frozenset(
+    {"socket", "bind", "connect", "accept", "accept4"}
+)
+
+
+def with_socket_state(names: frozenset[str]) -> frozenset[str]:
+    """``names`` plus the socket-state syscalls when any of them is a network syscall."""
+    if any(BY_NAME[n].category == "network" for n in names if n in BY_NAME):
+        return names | SOCKET_STATE_SYSCALLS
+    return names
+
 
 def by_number(arch: str) -> dict[int, Syscall]:
     """The table indexed by syscall number on ``arch`` ("x86_64" or "aarch64")."""

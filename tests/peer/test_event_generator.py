@@ -1,0 +1,262 @@
+"""Every ``syscall.*`` action of falcosecurity/event-generator against a live ``bpfopa run``.
+
+Each action runs alone (``run '^syscall\\.X$' --all --sleep 0``), contained as
+tests/peer/event_generator.py describes: on the host in its own network namespace over an
+overlay root, or, when event-generator says the action is for containers only, as PID 1 of a
+real Docker container. An action whose rule bpfopa ships (the rule whose title, without spaces
+and punctuation, is the action's name; taken from the policies, not from a list here) must raise
+that rule's alert from its own process tree or container, and no other rule may fire on it
+unless SIDE_EFFECTS says why. One test per action; the module prints the table
+``action | rule | shipped | alerted`` at its end.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bpfopa._paths import POLICIES_DIR
+from tests.conftest import require
+from tests.container.conftest import act_binary, privileged_engine, tool_image  # noqa: F401
+from tests.docker_engine import DockerEngine
+from tests.kernel.rules_harness import BPFOPA, Alert, LiveRun, is_drop, process_pids
+from tests.peer.event_generator import (
+    Outcome,
+    PeerError,
+    World,
+    built_binary,
+    container_image,
+    normalised,
+    peer_dir,
+    run_in_container,
+    run_on_host,
+    source_actions,
+    unknown_targets,
+    world,
+)
+
+#: Shipped rules whose action is not detected yet, each with the capability it lacks. An entry
+#: that starts passing is reported in the table; remove it then.
+KNOWN_MISSES: dict[str, str] = {}
+
+#: Other rules an action raises, each a real side effect of what the action does that Falco's
+#: rule flags as well: action -> {rule title: why}.
+SIDE_EFFECTS: dict[str, dict[str, str]] = {}
+
+#: Container actions that check for CAP_SYS_ADMIN (event-generator skips them otherwise).
+PRIVILEGED = {
+    "syscall.DebugfsLaunchedInPrivilegedContainer",
+    "syscall.MountLaunchedInPrivilegedContainer",
+    "syscall.DetectReleaseAgentFileContainerEscapes",
+    "syscall.ChangeThreadNamespace",
+}
+
+#: `bpfopa run` as a user starts it: default rules, default runtime sockets.
+PEER_RUN_ARGS: tuple[str, ...] = ()
+
+_PEER = peer_dir()
+ACTIONS = source_actions(_PEER) if _PEER is not None else ["(event-generator source missing)"]
+
+
+@dataclass
+class Row:
+    action: str
+    rule: str
+    shipped: str  # yes, off (shipped, disabled by default), no
+    alerted: str
+    verdict: str  # ok, MISSED, EXTRA, known miss, ...
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict.startswith(("MISSED", "EXTRA", "FAILED"))
+
+
+@dataclass
+class Peer:
+    binary: Path
+    rules: dict[str, dict[str, Any]]
+    net: World
+    images: dict[Path, str]  # engine socket -> image
+    scratch: Path
+    rows: list[Row]
+
+
+@pytest.fixture(scope="module")
+def event_generator() -> Path:
+    require(_PEER is not None, "shared/peer (event-generator's source) is not beside the project")
+    assert _PEER is not None
+    unknown = unknown_targets(_PEER)
+    assert not unknown, f"actions name hosts/addresses the sandbox does not contain: {unknown}"
+    try:
+        return built_binary(_PEER)
+    except (PeerError, OSError, subprocess.SubprocessError) as exc:
+        require(False, f"cannot build event-generator: {exc}")
+        raise
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory,
+    docker_engine: DockerEngine,
+    privileged_engine: DockerEngine,  # noqa: F811
+) -> Iterator[LiveRun]:
+    run = LiveRun(tmp_path_factory.mktemp("peer-run"), args=PEER_RUN_ARGS)
+    try:
+        run.wait_ready(timeout=300)  # BCC compiles the probes first: slow on a loaded host
+        yield run
+    finally:
+        code, err = run.stop()
+    assert code == 0, err
+
+
+@pytest.fixture(scope="module")
+def peer(
+    event_generator: Path,
+    live: LiveRun,
+    docker_engine: DockerEngine,
+    privileged_engine: DockerEngine,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Peer]:
+    listed = subprocess.run(
+        [str(BPFOPA), "policies", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    defaults = json.loads((POLICIES_DIR / "data.json").read_text())["bpfopa"]["defaults"]
+    off = set(defaults.get("exceptions", {}).get("disabled_rules", []))
+    rules = {
+        normalised(r["title"]): {**r, "enabled": r.get("enabled", True) and r["id"] not in off}
+        for r in json.loads(listed.stdout)
+    }
+    scratch = tmp_path_factory.mktemp("peer")
+    images = {
+        engine.socket: container_image(engine, event_generator, scratch / f"image{n}")
+        for n, engine in enumerate({docker_engine.socket: docker_engine,
+                                    privileged_engine.socket: privileged_engine}.values())
+    }  # fmt: skip
+    rows: list[Row] = []
+    with world(scratch) as net:
+        yield Peer(event_generator, rules, net, images, scratch, rows)
+    report = table(rows)
+    (scratch / "event-generator-table.md").write_text(report + "\n")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("\n" + report)
+
+
+def barrier(live: LiveRun, timeout: float = 120) -> bool:
+    """The pipeline has caught up with now once a canary started now alerted. A canary can be
+    lost when the loaded host makes bpfopa drop events, so a new one is started every 5 s."""
+    deadline = time.monotonic() + timeout
+    canaries: set[int] = set()
+    while time.monotonic() < deadline:
+        canary = subprocess.Popen(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
+        canary.wait(10)
+        canaries.add(canary.pid)
+        retry = min(deadline, time.monotonic() + 5)
+        while time.monotonic() < retry:
+            if any(canaries & process_pids(a) for a in live.alerts()):
+                time.sleep(0.3)  # unexpected extra alerts of the action show too
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def _alerts_of(live: LiveRun, outcome: Outcome) -> tuple[list[Alert], bool]:
+    caught_up = barrier(live)
+    if outcome.pid is not None:
+        return [a for a in live.alerts() if outcome.pid in process_pids(a)], caught_up
+    cid = outcome.container_id or ""
+    mine = [
+        a
+        for a in live.alerts()
+        if (c := (a.get("process") or {}).get("container_id")) and cid.startswith(str(c))
+    ]
+    return mine, caught_up
+
+
+def _run(action: str, peer: Peer, engines: dict[bool, DockerEngine], scratch: Path) -> Outcome:
+    outcome = run_on_host(peer.binary, peer.net, action, scratch)
+    if "only applicable to containers" in (outcome.skipped or ""):
+        engine = engines[action in PRIVILEGED]
+        outcome = run_in_container(
+            engine, peer.images[engine.socket], peer.net, action, action in PRIVILEGED
+        )
+    return outcome
+
+
+def _row(
+    action: str, rule: dict[str, Any] | None, outcome: Outcome, alerts: list[Alert], caught_up: bool
+) -> Row:
+    title = rule["title"] if rule else "-"
+    enabled = rule is not None and rule.get("enabled", True) is not False
+    shipped = "no" if rule is None else ("yes" if enabled else "off")
+    fired = sorted({a["rule"] for a in alerts if not is_drop(a)})
+    where = "container" if outcome.container_id else "host"
+    alerted = ", ".join(fired) if fired else "-"
+    if outcome.skipped:
+        alerted = f"skipped by event-generator: {outcome.skipped}"
+    expected = {title} if shipped == "yes" else set()
+    extra = set(fired) - expected - SIDE_EFFECTS.get(action, {}).keys()
+    missing = expected - set(fired)
+    if not caught_up:
+        verdict = "FAILED: bpfopa did not catch up (no canary alert within the barrier)"
+    elif extra:
+        verdict = f"EXTRA ({where})"
+    elif missing and title in KNOWN_MISSES:
+        verdict = f"known miss: {KNOWN_MISSES[title]}"
+    elif missing:
+        verdict = f"MISSED ({where}, exit {outcome.returncode}): {outcome.output[-300:]!r}"
+    elif title in KNOWN_MISSES:
+        verdict = "detected (listed in KNOWN_MISSES: remove it)"
+    else:
+        verdict = f"ok ({where})"
+    return Row(action, title, shipped, alerted, verdict)
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["action | rule | shipped | alerted | verdict", "--- | --- | --- | --- | ---"]
+    for r in rows:
+        verdict = r.verdict if len(r.verdict) < 120 else r.verdict[:117] + "..."
+        lines.append(f"{r.action} | {r.rule} | {r.shipped} | {r.alerted} | {verdict}")
+    shipped = [r for r in rows if r.shipped == "yes"]
+    detected = [r for r in shipped if r.verdict.startswith(("ok", "detected"))]
+    lines.append(
+        f"{len(rows)} actions; {len(shipped)} with a shipped rule, {len(detected)} of them "
+        f"detected; {sum(r.failed for r in rows)} failed"
+    )
+    return "\n".join(lines)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_action(
+    action: str,
+    peer: Peer,
+    live: LiveRun,
+    docker_engine: DockerEngine,
+    privileged_engine: DockerEngine,  # noqa: F811
+) -> None:
+    rule = peer.rules.get(normalised(action.removeprefix("syscall.")))
+    engines = {False: docker_engine, True: privileged_engine}
+    for attempt in range(2):
+        mark = len(live.alerts())
+        outcome = _run(action, peer, engines, peer.scratch / f"{action}-{attempt}")
+        alerts, caught_up = _alerts_of(live, outcome)
+        row = _row(action, rule, outcome, alerts, caught_up)
+        drops = [a for a in live.alerts()[mark:] if is_drop(a)]
+        if not (row.failed and drops) or attempt:
+            break
+        warnings.warn(f"{action}: bpfopa lost events, repeating", stacklevel=1)
+    peer.rows.append(row)
+    assert not row.failed, f"{row.verdict} [alerted: {row.alerted}]"
