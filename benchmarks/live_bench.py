@@ -458,6 +458,48 @@ def plot(results: dict[str, Any], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The table docs/performance.md shows: per workload and configuration, the held rate."""
+    rows = [
+        "| workload | configuration | highest rate held 30 s, zero loss | syscalls/s | events/s "
+        "observed | bpfopa CPU / event | OPA CPU / event | probes / event | RSS bpfopa + OPA "
+        "| alert latency p50 / p99 | first rate not held (why) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for config, per_workload in results["configs"].items():
+        for workload, found in per_workload.items():
+            hold = found["hold"]
+            failed = next((s for s in found["steps"] if not s["held"]), None)
+            why = "-"
+            if failed is not None:
+                reasons = []
+                if failed["rate"] and failed["ops_per_s"] < HELD_FRACTION * failed["rate"]:
+                    reasons.append(f"workload reached {failed['ops_per_s']:,.0f}/s")
+                reasons += [f"{k.split('{')[0]} {v:,.0f}" for k, v in failed["lost"].items()]
+                if failed["drained_s"] == float("inf"):
+                    reasons.append("not drained")
+                why = f"{failed['rate'] or 'max'}: {', '.join(reasons) or '?'}"
+            if hold is None:
+                rows.append(f"| {workload} | {config} | none | | | | | | | | {why} |")
+                continue
+            lat = (
+                f"{hold['latency_p50_ms']:.0f} / {hold['latency_p99_ms']:.0f} ms"
+                if hold["alerts"]
+                else "-"
+            )
+            rows.append(
+                f"| {workload} | {config} | {hold['ops_per_s']:,.0f} ops/s"
+                f"{'' if hold['held'] else ' (NOT held on the 30 s run)'} "
+                f"| {hold['syscalls_per_s']:,.0f} | {hold['events_per_s']:,.0f} "
+                f"| {hold['bpfopa_cpu_us_per_event']:.1f} µs "
+                f"| {hold['opa_cpu_us_per_event']:.1f} µs "
+                f"| {hold['bpf_ns_per_event']:.0f} ns | {hold['bpfopa_rss_mb']:.0f} + "
+                f"{hold['opa_rss_mb']:.0f} MB | {lat} | {why} |"
+            )
+    unmonitored = ", ".join(f"{k} {v:,.0f}/s" for k, v in results["unmonitored_max"].items())
+    return "\n".join([*rows, "", f"Unmonitored maximum of each workload: {unmonitored}."])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="two steps per workload, no hold")
@@ -515,6 +557,7 @@ def main() -> None:
                     live.stop()
     args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
     plot(results, args.plot)
+    print(markdown(results))
     print(f"wrote {args.json} and {args.plot}")
 
 
