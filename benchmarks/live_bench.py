@@ -104,15 +104,10 @@ def losses(before: dict[str, float], after: dict[str, float]) -> dict[str, float
 
 
 def observed(before: dict[str, float], after: dict[str, float]) -> float:
-    """Events bpfopa observed: decoded by the source plus skipped by the kernel filter."""
-    total = 0.0
-    for key, value in after.items():
-        name = key.split("{", 1)[0]
-        if name in ("bpfopa_kernel_filtered_total", "bpfopa_source_documents_total") or (
-            name == "bpfopa_source_counter_total" and "counter=documents" in key
-        ):
-            total += value - before.get(key, 0.0)
-    return total
+    """Events bpfopa observed: the event books' left-hand side (kernel-filtered + decoded +
+    lost before decoding)."""
+    key = "bpfopa_events_observed_total{}"
+    return after.get(key, 0.0) - before.get(key, 0.0)
 
 
 def cpu_seconds(pid: int) -> float:
