@@ -80,6 +80,8 @@ class Process:
     start_ns: int = 0
     from_proc: bool = False
     parent_id: ExecId | None = None
+    #: (pid, start_ns), set when the table takes the process in (both fixed from then on).
+    exec_id: ExecId = (0, 0)
     #: The path given to exec, as given (None: not seen, e.g. exec'd before the capture).
     exe_arg: str | None = None
     #: An exec record was applied that no successful execve document has reported yet.
@@ -89,10 +91,6 @@ class Process:
     exited: bool = False
     _doc: Doc | None = None
     _parent_doc: Doc | None = None
-
-    @property
-    def exec_id(self) -> ExecId:
-        return (self.pid, self.start_ns)
 
     def changed(self) -> None:
         self._doc = None

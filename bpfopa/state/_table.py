@@ -309,6 +309,7 @@ class ProcessTable:
             self.stats.pid_reuses += 1
             if not old.exited:  # its exit record was lost: it still gets its grace period
                 self._retire(old, self._now_ns())
+        proc.exec_id = (proc.pid, proc.start_ns)
         self._by_pid[proc.pid] = proc
         self._execs[proc.exec_id] = proc
         self._execs.move_to_end(proc.exec_id)
@@ -374,9 +375,12 @@ class ProcessTable:
         ancestors: list[Doc] = []
         seen = {proc.exec_id}
         current = parent
+        execs = self._execs
         while current is not None and len(ancestors) < ANCESTOR_LEVELS:
             seen.add(current.exec_id)
-            current = self.parent_of(current)
+            linked = current.parent_id
+            found = execs.get(linked) if linked is not None else None
+            current = found if found is not None else self.parent_of(current)
             if current is None or current.exec_id in seen:
                 break
             d = current.doc(self.users)

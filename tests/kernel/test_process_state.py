@@ -49,6 +49,7 @@ def marker_docs(capture: CaptureHarness, path: str, since: int, count: int = 1) 
         lambda d: d["event"]["name"] == "openat" and d["event"].get("path") == path,
         since=since,
         count=count,
+        timeout=60,  # returns as soon as found: the bound is for a loaded machine
     )
 
 

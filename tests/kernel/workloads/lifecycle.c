@@ -124,7 +124,7 @@ static int reuse(const char *dir)
 	snprintf(logpath, sizeof(logpath), "%s/reuse.log", dir);
 	FILE *log = fopen(logpath, "w");
 	pid_t old = run_applet(dir, "old", 0, 1);
-	for (int tries = 1; tries <= 200; tries++) {
+	for (int tries = 1; tries <= 2000; tries++) {
 		int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
 		char value[32];
 		int n = snprintf(value, sizeof(value), "%d", old - 1);
