@@ -78,6 +78,15 @@ async def _alerts(session: aiohttp.ClientSession, url: str, events: list[Doc]) -
         return list(orjson.loads(await resp.read()).get("result") or [])
 
 
+def _only_for_rules_that_are_off(doc: Doc) -> bool:
+    """The open is a candidate of events.open_unfiltered_rules' tests only."""
+    params = doc["event"].get("params") or {}
+    how = params.get("how") if isinstance(params.get("how"), dict) else {}
+    mode = params.get("mode") or how.get("mode") or 0
+    in_container = isinstance(doc["process"].get("container"), dict)
+    return (in_container and bool(mode & 0o111)) or doc["process"].get("name") == "tar"
+
+
 async def _check(
     session: aiohttp.ClientSession, url: str, compiled: CompiledFilter, corpus: list[Doc]
 ) -> tuple[int, int]:
@@ -90,8 +99,14 @@ async def _check(
         if not dropped:
             continue
         dropped_total += len(dropped)
+        # by_syscall also keeps opens for the rules no path literal describes
+        # (events.open_unfiltered_rules: a creation mode, a process name). They are off by
+        # default, and while one is on the kernel does not filter opens at all
+        # (kernel_filter_test.rego), so while they are off the filter may drop those opens.
         candidates = await _opa_positions(session, url, batch)
-        unsound = sorted(candidates & set(dropped))
+        unsound = sorted(
+            i for i in candidates & set(dropped) if not _only_for_rules_that_are_off(batch[i])
+        )
         assert not unsound, [batch[i] for i in unsound[:5]]
         alerts = await _alerts(session, url, [batch[i] for i in dropped])
         assert not alerts, alerts[:3]
