@@ -30,6 +30,7 @@ Alert = dict[str, Any]
 # TEST-NET-2: never answers; a UDP connect() to it only looks up a route.
 ROUTABLE_PEER = "198.51.100.1"
 NET_TOOL = "Launch Suspicious Network Tool in Container"
+EXCESSIVELY_CAPABLE = "Launch Excessively Capable Container"
 
 
 @pytest.fixture(scope="module")
@@ -294,13 +295,15 @@ def test_detect_release_agent_file_container_escapes(
     live: LiveRun, docker_engine: DockerEngine, tool_image: str
 ) -> None:
     # A file named like cgroup v1's release_agent (the rule matches the name), written by
-    # root with CAP_SYS_ADMIN: writing the real one would be the escape itself.
+    # root with CAP_SYS_ADMIN: writing the real one would be the escape itself. The writer is
+    # the container's first process (vpid 1) and holds CAP_SYS_ADMIN: Launch Excessively
+    # Capable Container fires too, as in Falco.
     check(
         live,
         docker_engine,
         tool_image,
         [ACT, "create", "/tmp/release_agent"],
-        {"Detect release_agent File Container Escapes"},
+        {"Detect release_agent File Container Escapes", EXCESSIVELY_CAPABLE},
         ("--network", "none", "--cap-add", "SYS_ADMIN"),
     )
 
@@ -313,9 +316,14 @@ def test_debugfs_launched_in_privileged_container(
 ) -> None:
     debugfs = [TOOLS["debugfs"], "-R", "ls", "/dev/sda1"]
     check(live, docker_engine, tool_image, debugfs, set())
-    # A privileged container sees the host's devices: where /dev/sda1 exists, debugfs opens
-    # it and Privileged Container Device Access fires too, as in Falco.
-    expected = {"Debugfs Launched in Privileged Container"}
+    # debugfs is the privileged container's first process (vpid 1, every capability): Falco's
+    # container-start audits fire too. A privileged container sees the host's devices: where
+    # /dev/sda1 exists, debugfs opens it and Privileged Container Device Access fires as well.
+    expected = {
+        "Debugfs Launched in Privileged Container",
+        "Launch Privileged Container",
+        EXCESSIVELY_CAPABLE,
+    }
     if Path("/dev/sda1").exists():
         expected.add("Privileged Container Device Access")
     ran = check(
