@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from tests.peer.event_generator import (
     Outcome,
     PeerError,
     World,
+    barrier,
     built_binary,
     container_image,
     normalised,
@@ -58,9 +58,6 @@ PRIVILEGED = {
     "syscall.DetectReleaseAgentFileContainerEscapes",
     "syscall.ChangeThreadNamespace",
 }
-
-#: `bpfopa run` as a user starts it: default rules, default runtime sockets.
-PEER_RUN_ARGS: tuple[str, ...] = ()
 
 _PEER = peer_dir()
 ACTIONS = source_actions(_PEER) if _PEER is not None else ["(event-generator source missing)"]
@@ -108,7 +105,10 @@ def live(
     docker_engine: DockerEngine,
     privileged_engine: DockerEngine,  # noqa: F811
 ) -> Iterator[LiveRun]:
-    run = LiveRun(tmp_path_factory.mktemp("peer-run"), args=PEER_RUN_ARGS)
+    # Container metadata (process.container.privileged, ...) from both engines.
+    sockets = {docker_engine.socket, privileged_engine.socket}
+    args = [arg for path in sorted(sockets) for arg in ("--runtime-socket", str(path))]
+    run = LiveRun(tmp_path_factory.mktemp("peer-run"), args=args)
     try:
         run.wait_ready(timeout=300)  # BCC compiles the probes first: slow on a loaded host
         yield run
@@ -154,26 +154,8 @@ def peer(
         reporter.write_line("\n" + report)
 
 
-def barrier(live: LiveRun, timeout: float = 120) -> bool:
-    """The pipeline has caught up with now once a canary started now alerted. A canary can be
-    lost when the loaded host makes bpfopa drop events, so a new one is started every 5 s."""
-    deadline = time.monotonic() + timeout
-    canaries: set[int] = set()
-    while time.monotonic() < deadline:
-        canary = subprocess.Popen(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
-        canary.wait(10)
-        canaries.add(canary.pid)
-        retry = min(deadline, time.monotonic() + 5)
-        while time.monotonic() < retry:
-            if any(canaries & process_pids(a) for a in live.alerts()):
-                time.sleep(0.3)  # unexpected extra alerts of the action show too
-                return True
-            time.sleep(0.05)
-    return False
-
-
 def _alerts_of(live: LiveRun, outcome: Outcome) -> tuple[list[Alert], bool]:
-    caught_up = barrier(live)
+    caught_up = barrier(live, 180)
     if outcome.pid is not None:
         return [a for a in live.alerts() if outcome.pid in process_pids(a)], caught_up
     cid = outcome.container_id or ""
