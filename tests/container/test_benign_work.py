@@ -24,6 +24,7 @@ import pytest
 from tests.conftest import require
 from tests.docker_engine import DockerEngine
 from tests.kernel.rules_harness import Alert, LiveRun, is_drop, process_pids
+from tests.peer.event_generator import barrier
 
 #: Falco's priorities from Notice up: none of these may fire on benign work.
 LOUD = {"EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE"}
@@ -211,7 +212,7 @@ def test_benign_work_is_quiet(
     work.run("mv", str(home / "notes.bak"), str(home / "notes.old"))
     work.run("rm", str(home / "notes.old"))
 
-    assert live.barrier(120), "bpfopa did not catch up with the work"
+    assert barrier(live, 300), "bpfopa did not catch up with the work"
     mine = [a for a in live.alerts()[mark:] if not is_drop(a) and work.owns(a)]
     loud = sorted(
         {(a["rule"], a.get("priority"), str(a.get("output"))[:200]) for a in mine

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from bpfopa._paths import PROJECT_ROOT
 from tests.docker_engine import DockerEngine, EngineError, busybox_image
+from tests.kernel.rules_harness import LiveRun, process_pids
 
 BUILD_SCRIPT = "build-event-generator.sh"
 CACHE_ROOT = Path.home() / ".cache" / "bpfopa" / "peer"
@@ -418,3 +419,21 @@ def _started(engine: DockerEngine, args: list[str], privileged: bool) -> str:
             if n + 1 == len(attempts) or "unable to apply caps" not in str(exc):
                 raise
     raise AssertionError("unreachable")
+
+
+def barrier(live: LiveRun, timeout: float = 120) -> bool:
+    """The pipeline has caught up with now once a canary started now alerted. A canary can be
+    lost when the loaded host makes bpfopa drop events, so a new one is started every 5 s."""
+    deadline = time.monotonic() + timeout
+    canaries: set[int] = set()
+    while time.monotonic() < deadline:
+        canary = subprocess.Popen(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
+        canary.wait(10)
+        canaries.add(canary.pid)
+        retry = min(deadline, time.monotonic() + 5)
+        while time.monotonic() < retry:
+            if any(canaries & process_pids(a) for a in live.alerts()):
+                time.sleep(0.3)  # unexpected extra alerts of the action show too
+                return True
+            time.sleep(0.05)
+    return False

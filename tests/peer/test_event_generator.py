@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,15 +22,22 @@ from typing import Any
 
 import pytest
 
-from bpfopa._paths import POLICIES_DIR
 from tests.conftest import require
 from tests.container.conftest import act_binary, privileged_engine, tool_image  # noqa: F401
 from tests.docker_engine import DockerEngine
-from tests.kernel.rules_harness import BPFOPA, Alert, LiveRun, is_drop, process_pids
+from tests.kernel.rules_harness import (
+    BPFOPA,
+    Alert,
+    LiveRun,
+    is_drop,
+    process_pids,
+    rules_off_by_default,
+)
 from tests.peer.event_generator import (
     Outcome,
     PeerError,
     World,
+    barrier,
     built_binary,
     container_image,
     normalised,
@@ -59,9 +65,6 @@ PRIVILEGED = {
     "syscall.ChangeThreadNamespace",
 }
 
-#: `bpfopa run` as a user starts it: default rules, default runtime sockets.
-PEER_RUN_ARGS: tuple[str, ...] = ()
-
 _PEER = peer_dir()
 ACTIONS = source_actions(_PEER) if _PEER is not None else ["(event-generator source missing)"]
 
@@ -70,7 +73,7 @@ ACTIONS = source_actions(_PEER) if _PEER is not None else ["(event-generator sou
 class Row:
     action: str
     rule: str
-    shipped: str  # yes, off (shipped, disabled by default), no
+    shipped: str  # yes; off, on here (off by default, switched on for the test); off; no
     alerted: str
     verdict: str  # ok, MISSED, EXTRA, known miss, ...
 
@@ -108,7 +111,14 @@ def live(
     docker_engine: DockerEngine,
     privileged_engine: DockerEngine,  # noqa: F811
 ) -> Iterator[LiveRun]:
-    run = LiveRun(tmp_path_factory.mktemp("peer-run"), args=PEER_RUN_ARGS)
+    # Container metadata (process.container.privileged, ...) from both engines.
+    sockets = {docker_engine.socket, privileged_engine.socket}
+    args = [arg for path in sorted(sockets) for arg in ("--runtime-socket", str(path))]
+    # Rules Falco ships disabled are off here too; switched on for the run so that their
+    # actions are checked as well (all but those that would turn the kernel's open filter off).
+    run = LiveRun(
+        tmp_path_factory.mktemp("peer-run"), args=args, enabled_rules=rules_off_by_default()
+    )
     try:
         run.wait_ready(timeout=300)  # BCC compiles the probes first: slow on a loaded host
         yield run
@@ -132,10 +142,9 @@ def peer(
         text=True,
         check=True,
     )
-    defaults = json.loads((POLICIES_DIR / "data.json").read_text())["bpfopa"]["defaults"]
-    off = set(defaults.get("exceptions", {}).get("disabled_rules", []))
+    switched_on = set(rules_off_by_default())
     rules = {
-        normalised(r["title"]): {**r, "enabled": r.get("enabled", True) and r["id"] not in off}
+        normalised(r["title"]): {**r, "checked": r.get("enabled", True) or r["id"] in switched_on}
         for r in json.loads(listed.stdout)
     }
     scratch = tmp_path_factory.mktemp("peer")
@@ -154,26 +163,8 @@ def peer(
         reporter.write_line("\n" + report)
 
 
-def barrier(live: LiveRun, timeout: float = 120) -> bool:
-    """The pipeline has caught up with now once a canary started now alerted. A canary can be
-    lost when the loaded host makes bpfopa drop events, so a new one is started every 5 s."""
-    deadline = time.monotonic() + timeout
-    canaries: set[int] = set()
-    while time.monotonic() < deadline:
-        canary = subprocess.Popen(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
-        canary.wait(10)
-        canaries.add(canary.pid)
-        retry = min(deadline, time.monotonic() + 5)
-        while time.monotonic() < retry:
-            if any(canaries & process_pids(a) for a in live.alerts()):
-                time.sleep(0.3)  # unexpected extra alerts of the action show too
-                return True
-            time.sleep(0.05)
-    return False
-
-
 def _alerts_of(live: LiveRun, outcome: Outcome) -> tuple[list[Alert], bool]:
-    caught_up = barrier(live)
+    caught_up = barrier(live, 180)
     if outcome.pid is not None:
         return [a for a in live.alerts() if outcome.pid in process_pids(a)], caught_up
     cid = outcome.container_id or ""
@@ -199,14 +190,16 @@ def _row(
     action: str, rule: dict[str, Any] | None, outcome: Outcome, alerts: list[Alert], caught_up: bool
 ) -> Row:
     title = rule["title"] if rule else "-"
-    enabled = rule is not None and rule.get("enabled", True) is not False
-    shipped = "no" if rule is None else ("yes" if enabled else "off")
+    shipped = "no"
+    if rule is not None:
+        on = rule.get("enabled", True) is not False
+        shipped = "yes" if on else ("off, on here" if rule["checked"] else "off")
     fired = sorted({a["rule"] for a in alerts if not is_drop(a)})
     where = "container" if outcome.container_id else "host"
     alerted = ", ".join(fired) if fired else "-"
     if outcome.skipped:
         alerted = f"skipped by event-generator: {outcome.skipped}"
-    expected = {title} if shipped == "yes" else set()
+    expected = {title} if rule is not None and rule["checked"] else set()
     extra = set(fired) - expected - SIDE_EFFECTS.get(action, {}).keys()
     missing = expected - set(fired)
     if not caught_up:
@@ -229,7 +222,7 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         verdict = r.verdict if len(r.verdict) < 120 else r.verdict[:117] + "..."
         lines.append(f"{r.action} | {r.rule} | {r.shipped} | {r.alerted} | {verdict}")
-    shipped = [r for r in rows if r.shipped == "yes"]
+    shipped = [r for r in rows if r.shipped in ("yes", "off, on here")]
     detected = [r for r in shipped if r.verdict.startswith(("ok", "detected"))]
     lines.append(
         f"{len(rows)} actions; {len(shipped)} with a shipped rule, {len(detected)} of them "
