@@ -175,6 +175,19 @@ def test_a_path_filter_for_another_syscall_is_refused() -> None:
     assert "not an open syscall" in result.off["execve"]
 
 
+def test_an_open_syscall_the_policies_leave_unfiltered_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    document = _document()
+    document["openat"] = {"filter": "none", "reason": "rule x is on", "rules": ["x"]}
+    result = compile_filter(document, pass_flags=0, unscoped_rules=[])
+    assert result.filtered == {"open"}
+    assert result.off == {"openat": "rule x is on"}
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == ["kernel filter off for openat: rule x is on"]
+
+
 @pytest.mark.parametrize("document", [None, [], "x", {"openat": 5}])
 def test_no_filter_document(document: Any) -> None:
     with pytest.raises(PolicyEngineError):
