@@ -73,6 +73,17 @@ def status(url: str, token: str | None = None) -> int:
         return 0
 
 
+def evaluated(demo: Demo) -> float:
+    """Events the policy stage has passed on (evaluated by OPA), from bpfopa's metrics."""
+    try:
+        with urllib.request.urlopen(f"{demo.metrics_url}/metrics", timeout=5) as resp:
+            lines = resp.read().decode().splitlines()
+    except OSError:
+        return 0.0
+    prefix = 'bpfopa_stage_events_emitted_total{stage="policy"} '
+    return sum(float(line[len(prefix) :]) for line in lines if line.startswith(prefix))
+
+
 @pytest.fixture(scope="module")
 def demo(docker_engine: DockerEngine) -> Iterator[Demo]:
     version = subprocess.run(
@@ -110,6 +121,12 @@ def demo(docker_engine: DockerEngine) -> Iterator[Demo]:
             if time.monotonic() > deadline:
                 logs = demo.compose("logs", "--no-color", check=False).stdout
                 pytest.fail(f"bpfopa did not become ready:\n{logs[-4000:]}")
+            time.sleep(0.5)
+        # Ready, and OPA's verdicts flowing: the clock of the 10 s starts from a running pipeline
+        # (a loaded host gives BCC's compile and the first batches a slow start).
+        while evaluated(demo) == 0:
+            if time.monotonic() > deadline:
+                pytest.fail("bpfopa is ready but no event was evaluated")
             time.sleep(0.5)
         yield demo
     finally:
