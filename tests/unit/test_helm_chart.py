@@ -101,7 +101,10 @@ def test_every_option_renders_valid_kubernetes(render: Render, tmp_path: Path) -
                     "extraRules": {"my_rule.rego": "package bpfopa.rules.my_rule\n"},
                     "exceptions": {"global": [{"process.name": ["backup-agent"]}]},
                 },
-                "runtimeSockets": [{"name": "docker", "path": "/var/run/docker.sock"}],
+                "runtimeSockets": [
+                    {"name": "docker", "path": "/var/run/docker.sock", "api": "docker"},
+                    {"name": "crio", "path": "/run/crio/crio.sock", "api": "cri"},
+                ],
                 "priorityClassName": "system-node-critical",
                 "extraArgs": ["--batch-size=200"],
             }
@@ -121,6 +124,10 @@ def test_every_option_renders_valid_kubernetes(render: Render, tmp_path: Path) -
     assert "--min-priority=WARNING" in args
     parsed = build_parser().parse_args(args)
     assert parsed.batch_size == 200
+    # Docker Engine API sockets go to bpfopa; CRI ones are only mounted (no CRI reader yet).
+    assert [str(p) for p in parsed.runtime_socket] == ["/var/run/docker.sock"]
+    mounted = {m["mountPath"] for m in bpfopa["volumeMounts"]}
+    assert {"/var/run/docker.sock", "/run/crio/crio.sock"} <= mounted
     config = by_kind(objects, "ConfigMap")["data"]
     assert config["my_rule.rego"] == "package bpfopa.rules.my_rule\n"
     assert yaml.safe_load(config["exceptions.json"]) == {
@@ -198,6 +205,7 @@ def test_daemonset_least_privilege_host_mounts_and_probes(render: Render) -> Non
     assert str(args.opa_token_file) == "/run/bpfopa/opa-token"
     assert [str(p) for p in args.policies] == opa["args"]
     assert args.metrics_addr == "0.0.0.0:9464"
+    assert "--runtime-socket=none" in bpfopa["args"]  # containerd's CRI: mounted, not asked
     annotations = by_kind(objects, "DaemonSet")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/port"] == "9464"
