@@ -44,9 +44,9 @@ def live(
     # The evaluated document in each alert: the tests read its container metadata.
     args += ["--alert-document", "full"]
     # A container's first exec happens while the engine is still starting it, and the engine
-    # answers inspect only once the start is done: on this shared 2-CPU host that can take
-    # longer than the default 50 ms wait (test_runtime_metadata.py tests the late path).
-    args += ["--container-wait-ms", "1000"]
+    # answers inspect only once the start is done: on a shared, busy host that can take
+    # longer than the default 500 ms (test_runtime_metadata.py tests the late path).
+    args += ["--container-exec-wait-ms", "3000"]
     # The one rule tested here that is off by default (Falco ships it disabled); the others
     # stay off, as in a default run.
     run = LiveRun(
