@@ -33,6 +33,8 @@ ROUTABLE_PEER = "198.51.100.1"
 NET_TOOL = "Launch Suspicious Network Tool in Container"
 EXCESSIVELY_CAPABLE = "Launch Excessively Capable Container"
 PRIVILEGED = "Launch Privileged Container"
+#: How long the run lets a new container's execs wait for its metadata.
+EXEC_WAIT_MS = 3000
 #: Images Launch Disallowed Container lets start (data.bpfopa.config.allowed_container_images).
 ALLOWED_IMAGES = ["bpfopa-test-tools"]
 
@@ -50,7 +52,7 @@ def live(
     # A container's first exec happens while the engine is still starting it, and the engine
     # answers inspect only once the start is done: on a shared, busy host that can take
     # longer than the default 500 ms (test_runtime_metadata.py tests the late path).
-    args += ["--container-exec-wait-ms", "3000"]
+    args += ["--container-exec-wait-ms", str(EXEC_WAIT_MS)]
     allowed = tmp_path_factory.mktemp("allowed-images")
     (allowed / "data.json").write_text(
         json.dumps({"bpfopa": {"config": {"allowed_container_images": ALLOWED_IMAGES}}})
@@ -103,7 +105,15 @@ def run_container(
             engine.docker("start", "-a", cid, check=False)
             # Generous: on a shared, busy host the run lags minutes behind at times.
             assert live.barrier(180), f"bpfopa run did not catch up within 180 s ({cid[:12]})"
-            # Events of a new container may wait for its metadata (--container-wait-ms).
+            # The host's canary passes at once, while the container's events may still wait
+            # for its metadata (EXEC_WAIT_MS): wait that long for them, and a little more for
+            # unexpected extras.
+            deadline = time.monotonic() + EXEC_WAIT_MS / 1000 + 1.0
+            while time.monotonic() < deadline:
+                alerts = [a for a in live.alerts() if container_of(a).get("full_id") == cid]
+                if expected and expected <= {a["rule"] for a in alerts}:
+                    break
+                time.sleep(0.1)
             time.sleep(0.5)
         finally:
             engine.remove(cid)
