@@ -235,6 +235,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="how long an event of a container not known yet waits for its metadata before "
         "it goes on marked late (50)",
     )
+    runtime.add_argument(
+        "--container-exec-wait-ms",
+        type=float,
+        default=500.0,
+        help="the same for execs, which include a container's first process: its engine "
+        "answers only once it has started the container (500)",
+    )
     run.set_defaults(handler=run_command)
     replay = sub.add_parser("replay", help="evaluate a JSONL recording of event documents")
     replay.add_argument(
@@ -325,6 +332,7 @@ def _config(args: argparse.Namespace, select_syscalls: bool) -> PipelineConfig:
         alert_document=args.alert_document,
         kernel_filter=args.kernel_filter,
         container_wait_ms=getattr(args, "container_wait_ms", 50.0),
+        container_exec_wait_ms=getattr(args, "container_exec_wait_ms", 500.0),
         # The managed OPA loads the bundled policies plus --policies; a remote OPA's files
         # are known only when --policies names them.
         policy_dirs=tuple(args.policies if args.opa_url else [POLICIES_DIR, *args.policies]),

@@ -4,6 +4,10 @@ An event of a container whose metadata is not known yet is parked (the lookup ru
 background) until the metadata arrives or ``wait_s`` passes; then it goes on with what is
 known and ``metadata: "late"`` (counted). Events of one container keep their order; events of
 other containers and of the host pass while some are parked.
+
+An exec may wait longer (``exec_wait_s``): a container's first exec happens while its engine is
+still starting it, and engines answer inspect only once the start is done; the rules about
+containers starting (Falco's container_started) read exactly that exec's metadata.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from bpfopa.runtime import ContainerMetadata, container_doc
 __all__ = ["ContainerStage"]
 
 Document = dict[str, Any]
+
+_EXECS = frozenset({"execve", "execveat"})
 
 
 def _apply(doc: Document, container: Document) -> None:
@@ -44,12 +50,14 @@ class ContainerStage(Stage):
         outbox: Channel[list[Document]],
         *,
         wait_s: float = 0.05,
+        exec_wait_s: float = 0.5,
         max_parked: int = 10_000,
         poll_s: float = 0.005,
     ) -> None:
         super().__init__("containers", inbox, outbox)
         self.metadata = metadata
         self.wait_s = wait_s
+        self.exec_wait_s = max(exec_wait_s, wait_s)
         self.max_parked = max_parked
         self.poll_s = poll_s
         #: Events that went on with ``metadata: "late"``.
@@ -86,7 +94,8 @@ class ContainerStage(Stage):
                 continue
             if waiting is None:
                 waiting = parked[full_id] = []
-            waiting.append((now + self.wait_s, doc))
+            wait = self.exec_wait_s if doc["event"].get("name") in _EXECS else self.wait_s
+            waiting.append((now + wait, doc))
             self._parked_count += 1
         if self._parked_count > self.max_parked:
             self._release(float("inf"), out)

@@ -108,6 +108,9 @@ class PipelineConfig:
     #: How long an event waits for its container's metadata from the runtime before it goes
     #: on without (``process.container.metadata: "late"``).
     container_wait_ms: float = 50.0
+    #: The same for execs: a container's first exec comes while its engine is still starting
+    #: it, and engines answer only once the start is done.
+    container_exec_wait_ms: float = 500.0
 
     def __post_init__(self) -> None:
         if self.opa_projection not in PROJECTION_MODES:
@@ -122,6 +125,8 @@ class PipelineConfig:
             raise ValueError("prefilter_refresh_s must be > 0")
         if not 0 <= self.container_wait_ms <= 10_000:
             raise ValueError("container_wait_ms must be between 0 and 10000")
+        if not 0 <= self.container_exec_wait_ms <= 10_000:
+            raise ValueError("container_exec_wait_ms must be between 0 and 10000")
         priority_rank(self.min_priority)  # raises ValueError on an unknown level
         unknown = set(self.queue_policies) - set(STAGE_NAMES)
         if unknown:
@@ -191,7 +196,11 @@ class Pipeline:
         if containers is not None:
             to_containers = channel("containers")
             self.container_stage = ContainerStage(
-                containers, to_containers, to_dedup, wait_s=cfg.container_wait_ms / 1000
+                containers,
+                to_containers,
+                to_dedup,
+                wait_s=cfg.container_wait_ms / 1000,
+                exec_wait_s=cfg.container_exec_wait_ms / 1000,
             )
             self.source_stage = SourceStage(source, to_containers)
         else:

@@ -9,6 +9,7 @@ the action needs the host's loopback or its route table (nothing is sent off the
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 import warnings
@@ -31,6 +32,11 @@ Alert = dict[str, Any]
 ROUTABLE_PEER = "198.51.100.1"
 NET_TOOL = "Launch Suspicious Network Tool in Container"
 EXCESSIVELY_CAPABLE = "Launch Excessively Capable Container"
+PRIVILEGED = "Launch Privileged Container"
+#: How long the run lets a new container's execs wait for its metadata.
+EXEC_WAIT_MS = 3000
+#: Images Launch Disallowed Container lets start (data.bpfopa.config.allowed_container_images).
+ALLOWED_IMAGES = ["bpfopa-test-tools"]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +50,14 @@ def live(
     # The evaluated document in each alert: the tests read its container metadata.
     args += ["--alert-document", "full"]
     # A container's first exec happens while the engine is still starting it, and the engine
-    # answers inspect only once the start is done: on this shared 2-CPU host that can take
-    # longer than the default 50 ms wait (test_runtime_metadata.py tests the late path).
-    args += ["--container-wait-ms", "1000"]
+    # answers inspect only once the start is done: on a shared, busy host that can take
+    # longer than the default 500 ms (test_runtime_metadata.py tests the late path).
+    args += ["--container-exec-wait-ms", str(EXEC_WAIT_MS)]
+    allowed = tmp_path_factory.mktemp("allowed-images")
+    (allowed / "data.json").write_text(
+        json.dumps({"bpfopa": {"config": {"allowed_container_images": ALLOWED_IMAGES}}})
+    )
+    args += ["--policies", str(allowed)]
     # The one rule tested here that is off by default (Falco ships it disabled); the others
     # stay off, as in a default run.
     run = LiveRun(
@@ -94,7 +105,15 @@ def run_container(
             engine.docker("start", "-a", cid, check=False)
             # Generous: on a shared, busy host the run lags minutes behind at times.
             assert live.barrier(180), f"bpfopa run did not catch up within 180 s ({cid[:12]})"
-            # Events of a new container may wait for its metadata (--container-wait-ms).
+            # The host's canary passes at once, while the container's events may still wait
+            # for its metadata (EXEC_WAIT_MS): wait that long for them, and a little more for
+            # unexpected extras.
+            deadline = time.monotonic() + EXEC_WAIT_MS / 1000 + 1.0
+            while time.monotonic() < deadline:
+                alerts = [a for a in live.alerts() if container_of(a).get("full_id") == cid]
+                if expected and expected <= {a["rule"] for a in alerts}:
+                    break
+                time.sleep(0.1)
             time.sleep(0.5)
         finally:
             engine.remove(cid)
@@ -334,7 +353,64 @@ def test_debugfs_launched_in_privileged_container(
         expected,
         ("--privileged", "--network", "none"),
     )
-    assert container_of(ran.alerts[0])["privileged"] is True
+    assert all(container_of(a)["privileged"] is True for a in ran.alerts)
+
+
+# --- containers starting (Falco's container_started: the exec of the container's pid 1) -------
+
+
+def test_launch_privileged_container(
+    live: LiveRun, privileged_engine: DockerEngine, tool_image: str
+) -> None:
+    # A privileged container holds every capability: it is excessively capable too (Falco).
+    ran = check(
+        live,
+        privileged_engine,
+        tool_image,
+        [ACT],
+        {PRIVILEGED, EXCESSIVELY_CAPABLE},
+        ("--privileged", "--network", "none"),
+    )
+    assert all(a["input"]["process"]["vpid"] == 1 for a in ran.alerts)
+
+
+def test_launch_excessively_capable_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT],
+        {EXCESSIVELY_CAPABLE},
+        ("--network", "none", "--cap-add", "SYS_ADMIN"),
+    )
+
+
+def test_launch_sensitive_mount_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str, tmp_path: Path
+) -> None:
+    # Below /root: one of Falco's sensitive mount destinations (read-only, a test directory).
+    check(
+        live,
+        docker_engine,
+        tool_image,
+        [ACT],
+        {"Launch Sensitive Mount Container"},
+        ("--network", "none", "-v", f"{tmp_path}:/root/data:ro"),
+    )
+
+
+def test_launch_disallowed_container(
+    live: LiveRun, docker_engine: DockerEngine, tool_image: str
+) -> None:
+    # The same image under a name outside the allowed list.
+    disallowed = "bpfopa-test-disallowed:" + tool_image.split(":")[1]
+    docker_engine.docker("tag", tool_image, disallowed)
+    try:
+        check(live, docker_engine, disallowed, [ACT], {"Launch Disallowed Container"})
+    finally:
+        docker_engine.docker("rmi", disallowed, check=False)
 
 
 # --- pods (containers made the way the kubelet makes them through cri-dockerd) ---------------

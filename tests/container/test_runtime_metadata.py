@@ -318,3 +318,37 @@ def test_a_failing_engine_does_not_hide_the_next_one(
             docker_engine.remove(cid)
     assert doc["metadata"] == "complete" and doc["full_id"] == cid
     assert meta.counters["errors"] == 1 and meta.counters["complete"] == 1
+
+
+def test_stage_lets_an_exec_wait_longer_and_keeps_the_container_order(
+    docker_engine: DockerEngine, tool_image: str
+) -> None:
+    """wait 0, exec wait 5 s: an exec of a new container waits for its metadata, and the
+    container's later events wait behind it; another new container's open goes on late."""
+    cid = start(docker_engine, tool_image, "--network", "none")
+    other = start(docker_engine, tool_image, "--network", "none")
+
+    async def main() -> list[Doc]:
+        async with metadata(docker_engine.socket) as meta:
+            inbox: Channel[list[Doc]] = Channel("containers", 100)
+            outbox: Channel[list[Doc]] = Channel("dedup", 100)
+            stage = ContainerStage(meta, inbox, outbox, wait_s=0.0, exec_wait_s=5.0)
+            await stage.start()
+            exec_doc = _doc(cid, 1)
+            exec_doc["event"]["name"] = "execve"
+            await inbox.put([exec_doc, _doc(cid, 2), _doc(other, 3)])
+            out: list[Doc] = []
+            async with asyncio.timeout(10):
+                while len(out) < 3:
+                    out.extend(await outbox.get() or [])
+            inbox.close()
+            await stage.wait()
+            return out
+
+    try:
+        out = asyncio.run(main())
+    finally:
+        docker_engine.remove(cid, other)
+    metadata_of = {d["event"]["n"]: d["process"]["container"]["metadata"] for d in out}
+    assert metadata_of == {1: "complete", 2: "complete", 3: "late"}
+    assert [d["event"]["n"] for d in out if d["event"]["n"] != 3] == [1, 2]
