@@ -350,10 +350,10 @@ def _wait_for_netns(pid: int, timeout: float = 20) -> None:
 
 
 def container_image(engine: DockerEngine, binary: Path, workdir: Path) -> str:
-    """busybox + event-generator (+ capsh and debugfs with their libraries, which some
-    actions look for), built offline."""
+    """busybox + event-generator (+ capsh, debugfs and scp with their libraries, which some
+    actions look for or run), built offline."""
     extra: dict[str, Path] = {"/event-generator": binary}
-    for tool in ("capsh", "debugfs"):
+    for tool in ("capsh", "debugfs", "scp"):
         path = shutil.which(tool)
         if path is not None:
             extra[f"/usr/sbin/{tool}"] = Path(path)

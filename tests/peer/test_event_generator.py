@@ -51,11 +51,85 @@ from tests.peer.event_generator import (
 
 #: Shipped rules whose action is not detected yet, each with the capability it lacks. An entry
 #: that starts passing is reported in the table; remove it then.
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "Polkit Local Privilege Escalation Vulnerability (CVE-2021-4034)": (
+        "event-generator skips it: no pkexec on the host"
+    ),
+    "Sudo Potential Privilege Escalation": "event-generator skips it: no sudoedit on the host",
+    "Schedule Cron Jobs": (
+        "event-generator skips it: no crontab on the host; tests/kernel/test_rules_live.py "
+        "triggers the rule by writing below /etc/cron.d"
+    ),
+    "Unprivileged Delegation of Page Faults Handling to a Userspace Process": (
+        "this host has vm.unprivileged_userfaultfd = 0, so the action's non-root userfaultfd() "
+        "fails with EPERM; the rule (as Falco's) needs the call to succeed"
+    ),
+    "Launch Package Management Process in Container": (
+        "event-generator skips it: its image has no apt-get or apk (the rule fires live on "
+        "apt-get in tests/container/test_rules_live.py)"
+    ),
+    "Launch Suspicious Network Tool in Container": (
+        "left skipped on purpose: the action sweeps 192.168.1.0/24 with nmap, outside the "
+        "documentation ranges tests may address (the rule fires live on nmap in "
+        "tests/container/test_rules_live.py)"
+    ),
+}
 
 #: Other rules an action raises, each a real side effect of what the action does that Falco's
 #: rule flags as well: action -> {rule title: why}.
-SIDE_EFFECTS: dict[str, dict[str, str]] = {}
+SIDE_EFFECTS: dict[str, dict[str, str]] = {
+    "syscall.AddingSshKeysToAuthorizedKeys": {
+        "Read ssh information": "it opens ~/.ssh/authorized_keys, an ssh file, read-write",
+        "Write below monitored dir": "~/.ssh is one of Falco's monitored directories",
+    },
+    "syscall.DirectoryTraversalMonitoredFileRead": {
+        "Read sensitive file untrusted": "the file it reaches through ../ is /etc/shadow",
+    },
+    "syscall.MkdirBinaryDirs": {
+        "Modify binary dirs": "it removes the directory it made below /bin afterwards",
+    },
+    "syscall.WriteBelowBinaryDir": {
+        "Modify binary dirs": "it removes the file it wrote below /bin afterwards",
+    },
+    "syscall.ReadSensitiveFileTrustedAfterStartup": {
+        "Read sensitive file untrusted": "its reader is not one of the trusted programs",
+    },
+    "syscall.ReadSshInformation": {
+        "Write below monitored dir": "it creates ~/.ssh and a file in it before reading",
+    },
+    "syscall.RunShellUntrusted": {
+        "Web Server Spawned Shell": "the shell's parent is named like a web server (httpd)",
+    },
+    "syscall.SystemUserInteractive": {
+        "User mgmt binaries": "it runs a user-management binary as the system user",
+    },
+    "syscall.UnexpectedUDPTraffic": {
+        "Launch Suspicious Network Tool on Host": "it sends its datagram with nc",
+    },
+    "syscall.ContactEC2InstanceMetadataServiceFromContainer": {
+        "Contact cloud metadata service from container": "169.254.169.254 is that service too",
+        "Launch Suspicious Network Tool in Container": "it contacts the service with nc",
+    },
+    "syscall.DropAndExecuteNewBinaryInContainer": {
+        "Write below binary dir": "the binary it drops is written below /bin",
+        "Modify binary dirs": "it removes that binary afterwards",
+    },
+    "syscall.ReadShellConfigurationFile": {
+        "Modify Shell Configuration File": "it creates the .bashrc it then reads",
+    },
+    "syscall.SystemProcsNetworkActivity": {
+        "Unexpected UDP Traffic": "its network activity is a UDP datagram to a port of no service",
+    },
+    "syscall.NetcatRemoteCodeExecutionInContainer": {
+        "Launch Suspicious Network Tool in Container": "nc is one of the suspicious tools",
+    },
+}
+#: What every container action raises because of how its container is started (privileged,
+#: for the actions that need CAP_SYS_ADMIN): the container-start rules, as Falco's would.
+CONTAINER_START_SIDE_EFFECTS = {
+    "Launch Privileged Container": "the action's container runs --privileged",
+    "Launch Excessively Capable Container": "the action's container runs --privileged",
+}
 
 #: Container actions that check for CAP_SYS_ADMIN (event-generator skips them otherwise).
 PRIVILEGED = {
@@ -187,7 +261,12 @@ def _run(action: str, peer: Peer, engines: dict[bool, DockerEngine], scratch: Pa
 
 
 def _row(
-    action: str, rule: dict[str, Any] | None, outcome: Outcome, alerts: list[Alert], caught_up: bool
+    action: str,
+    rule: dict[str, Any] | None,
+    outcome: Outcome,
+    alerts: list[Alert],
+    caught_up: bool,
+    off_by_default: set[str],
 ) -> Row:
     title = rule["title"] if rule else "-"
     shipped = "no"
@@ -200,7 +279,12 @@ def _row(
     if outcome.skipped:
         alerted = f"skipped by event-generator: {outcome.skipped}"
     expected = {title} if rule is not None and rule["checked"] else set()
-    extra = set(fired) - expected - SIDE_EFFECTS.get(action, {}).keys()
+    # The run switches on every rule Falco ships disabled so that each one's own action is
+    # checked; an action is judged against the default rule set plus its own rule.
+    explained = SIDE_EFFECTS.get(action, {}).keys() | off_by_default
+    if outcome.container_id:
+        explained |= CONTAINER_START_SIDE_EFFECTS.keys()
+    extra = set(fired) - expected - explained
     missing = expected - set(fired)
     if not caught_up:
         verdict = "FAILED: bpfopa did not catch up (no canary alert within the barrier)"
@@ -246,10 +330,14 @@ def test_action(
         mark = len(live.alerts())
         outcome = _run(action, peer, engines, peer.scratch / f"{action}-{attempt}")
         alerts, caught_up = _alerts_of(live, outcome)
-        row = _row(action, rule, outcome, alerts, caught_up)
+        off = {r["title"] for r in peer.rules.values() if r.get("enabled", True) is False}
+        row = _row(action, rule, outcome, alerts, caught_up, off)
         drops = [a for a in live.alerts()[mark:] if is_drop(a)]
-        if not (row.failed and drops) or attempt:
+        if not row.failed or attempt:
             break
-        warnings.warn(f"{action}: bpfopa lost events, repeating", stacklevel=1)
+        # Repeated once, with a warning in the report: a container action whose events all
+        # missed their alert was seen now and then (cause not found yet, see the notes).
+        why = "bpfopa lost events" if drops else row.verdict[:80]
+        warnings.warn(f"{action}: {why}; repeating", stacklevel=1)
     peer.rows.append(row)
     assert not row.failed, f"{row.verdict} [alerted: {row.alerted}]"
