@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,9 @@ from typing import Any, TextIO
 
 from bpfopa._paths import POLICIES_DIR
 from bpfopa.decode import escape_for_terminal
-from bpfopa.errors import OpaBinaryError, PolicyEngineError
+from bpfopa.errors import PolicyEngineError
 from bpfopa.policy._binary import find_opa
-from bpfopa.policy._validate import PolicyRefusedError, validate_policies
+from bpfopa.policy._validate import PolicyRefusedError, run_opa, validate_policies
 
 __all__ = [
     "RuleInfo",
@@ -220,19 +219,6 @@ def check_commands(opa: Path, policies: Path) -> list[list[str]]:
     ]
 
 
-def _run(command: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            list(command), capture_output=True, timeout=OPA_TIMEOUT_S, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PolicyEngineError(
-            f"{command[0]} {command[1]} timed out after {exc.timeout}s"
-        ) from exc
-    except OSError as exc:
-        raise OpaBinaryError(f"cannot run {command[0]}: {exc}") from exc
-
-
 def _echo(data: bytes, stream: TextIO) -> None:
     for line in data.decode("utf-8", "replace").splitlines():
         print(escape_for_terminal(line), file=stream)
@@ -255,7 +241,7 @@ def run_test(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         run=args.run,
     )
-    done = _run(command)
+    done = run_opa(command, OPA_TIMEOUT_S)
     _echo(done.stdout, sys.stdout)
     _echo(done.stderr, sys.stderr)
     return EXIT_OK if done.returncode == 0 else EXIT_FAILED
@@ -265,7 +251,7 @@ def run_check(args: argparse.Namespace) -> int:
     opa = find_opa()
     status = EXIT_OK
     for command in check_commands(opa, _policies_dir(args)):
-        done = _run(command)
+        done = run_opa(command, OPA_TIMEOUT_S)
         what = " ".join(command[1:-1])
         _echo(done.stdout, sys.stdout)
         _echo(done.stderr, sys.stderr)
@@ -289,7 +275,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def load_rules(opa: Path, policies: Path) -> list[RuleInfo]:
     """The rules of a policy directory, from ``opa inspect -a --format json``."""
-    done = _run([str(opa), "inspect", "-a", "--format", "json", str(policies)])
+    done = run_opa([str(opa), "inspect", "-a", "--format", "json", str(policies)], OPA_TIMEOUT_S)
     if done.returncode != 0:
         detail = escape_for_terminal(done.stderr.decode("utf-8", "replace").strip())
         raise PolicyEngineError(f"opa inspect failed: {detail}")

@@ -23,22 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from bpfopa.errors import OpaBinaryError, PolicyEngineError
+from bpfopa.output import PRIORITY_ORDER as PRIORITIES
 from bpfopa.policy._binary import find_opa
 from bpfopa.schema import BY_NAME
 
 __all__ = ["PolicyProblem", "PolicyRefusedError", "validate_policies"]
 
 RULES_PREFIX = "data.bpfopa.rules."
-PRIORITIES = (
-    "EMERGENCY",
-    "ALERT",
-    "CRITICAL",
-    "ERROR",
-    "WARNING",
-    "NOTICE",
-    "INFORMATIONAL",
-    "DEBUG",
-)
 OPA_TIMEOUT_S = 300.0
 
 #: Documents for the dry evaluation, built by the policies' own test builders from the paths
@@ -105,11 +96,12 @@ class PolicyRefusedError(PolicyEngineError):
         super().__init__(f"policies refused ({len(self.problems)} problem(s)):\n{lines}")
 
 
-def _run(command: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
+def run_opa(
+    command: Sequence[str], timeout: float = OPA_TIMEOUT_S
+) -> subprocess.CompletedProcess[bytes]:
+    """One OPA command line, its failures as bpfopa's exceptions."""
     try:
-        return subprocess.run(
-            list(command), capture_output=True, timeout=OPA_TIMEOUT_S, check=False
-        )
+        return subprocess.run(list(command), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise PolicyEngineError(
             f"{command[0]} {command[1]} timed out after {exc.timeout}s"
@@ -155,7 +147,7 @@ def _opa_errors(document: Any, fallback: str, stderr: bytes = b"") -> list[Polic
 
 
 def _check(opa: Path, paths: Sequence[str]) -> list[PolicyProblem]:
-    done = _run([str(opa), "check", "--strict", "--format", "json", *paths])
+    done = run_opa([str(opa), "check", "--strict", "--format", "json", *paths])
     if done.returncode == 0:
         return []
     return _opa_errors(_json(done, "opa check"), paths[0], done.stderr)
@@ -165,7 +157,7 @@ def _inspect(opa: Path, paths: Sequence[str]) -> dict[str, Any]:
     """``opa inspect -a`` of every path (it takes one at a time), merged."""
     merged: dict[str, Any] = {"namespaces": {}, "annotations": []}
     for path in paths:
-        done = _run([str(opa), "inspect", "-a", "--format", "json", path])
+        done = run_opa([str(opa), "inspect", "-a", "--format", "json", path])
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip()[:500]
             raise PolicyRefusedError([PolicyProblem(path, 0, f"opa inspect failed: {detail}")])
@@ -280,7 +272,7 @@ def _dry_run(opa: Path, paths: Sequence[str], inspected: Mapping[str, Any]) -> l
         module = Path(scratch) / "dry_run.rego"
         module.write_text(DRY_RUN_MODULE)
         command = [str(opa), "eval", "--strict-builtin-errors", "--format", "json", *data_args]
-        done = _run([*command, "-d", str(module), "data.bpfopa_dry_run.alerts"])
+        done = run_opa([*command, "-d", str(module), "data.bpfopa_dry_run.alerts"])
     if done.returncode == 0:
         return []
     problems = _opa_errors(_json(done, "opa eval"), paths[0], done.stderr)
