@@ -13,6 +13,7 @@ from typing import Any, Literal
 from bpfopa._paths import PROBES_DIR
 from bpfopa.capture._btf import KernelBtf, TaskOffsets
 from bpfopa.capture._kfilter import PREFIX_LIMIT, SCAN_LIMIT, CompiledFilter
+from bpfopa.capture._memory import release_compiler_memory
 from bpfopa.capture._tracefs import TRACEFS, layout_cflags
 from bpfopa.capture._transport import PerfBufferReader, RingBufferReader, Transport
 from bpfopa.errors import AttachError, CaptureError, ProbeCompileError
@@ -247,6 +248,8 @@ def load_probes(config: ProbeConfig) -> Probes:
     except BaseException:
         probes.close()
         raise
+    released = release_compiler_memory()
+    log.debug("compiler memory released: %s", released)
     return probes
 
 

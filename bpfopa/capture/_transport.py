@@ -50,14 +50,17 @@ class RingBufferReader:
         self._mask = size - 1
         self._page = page
         self._size = size
-        # Consumer page (ours to write), then the producer page followed by the data pages
-        # mapped twice in a row, so that a record that wraps is still contiguous.
+        # Consumer page (ours to write), then the producer page and the data pages. The kernel
+        # offers the data pages twice in a row so that zero-copy readers see a wrapped record
+        # contiguous; every record is copied out here anyway, so they are mapped once and a
+        # wrapped record is joined from its two pieces. Mapped pages count in the RSS operators
+        # size the service by, and the second copy would count the whole ring twice.
         self._consumer_addr = _map(map_fd, page, mmap.PROT_READ | mmap.PROT_WRITE, 0)
-        self._producer_addr = _map(map_fd, page + 2 * size, mmap.PROT_READ, page)
+        self._producer_addr = _map(map_fd, page + size, mmap.PROT_READ, page)
         self._consumer_pos = ctypes.c_uint64.from_address(self._consumer_addr)
         self._producer_pos = ctypes.c_uint64.from_address(self._producer_addr)
         self._data = memoryview(
-            (ctypes.c_char * (page + 2 * size)).from_address(self._producer_addr)
+            (ctypes.c_char * (page + size)).from_address(self._producer_addr)
         ).cast("B")
         self._lost_table = lost_table
 
@@ -67,6 +70,7 @@ class RingBufferReader:
         records: list[bytes] = []
         data = self._data
         start = self._page
+        limit = start + self._size
         mask = self._mask
         unpack = _U32.unpack_from
         while consumer < producer:
@@ -76,7 +80,14 @@ class RingBufferReader:
                 break
             length = header & ~(_RINGBUF_BUSY | _RINGBUF_DISCARD)
             if not header & _RINGBUF_DISCARD:
-                records.append(bytes(data[at + _RINGBUF_HDR : at + _RINGBUF_HDR + length]))
+                begin = at + _RINGBUF_HDR  # headers are 8-aligned: never split by the wrap
+                end = begin + length
+                if end <= limit:
+                    records.append(bytes(data[begin:end]))
+                elif begin >= limit:
+                    records.append(bytes(data[begin - self._size : end - self._size]))
+                else:
+                    records.append(bytes(data[begin:limit]) + bytes(data[start : end - self._size]))
             consumer += (length + _RINGBUF_HDR + 7) & ~7
             if len(records) & 0xFFF == 0:
                 # Hand space back during a long drain, not only at its end.
@@ -90,7 +101,7 @@ class RingBufferReader:
     def close(self) -> None:
         self._data.release()
         _unmap(self._consumer_addr, self._page)
-        _unmap(self._producer_addr, self._page + 2 * self._size)
+        _unmap(self._producer_addr, self._page + self._size)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
