@@ -13,15 +13,19 @@ and ``init_pid``. Host namespaces are the pod's (its sandbox's namespace options
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from bpfopa.errors import RuntimeApiError
 from bpfopa.runtime._cri import CriClient
 from bpfopa.runtime._criapi import api_pb2 as pb
 from bpfopa.runtime._metadata import POD_NAME, POD_NAMESPACE, POD_UID, container_doc, image_names
 
 __all__ = ["CriSource", "from_cri", "sandbox_doc"]
+
+log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 
@@ -186,10 +190,17 @@ class CriSource:
         return found
 
     async def _image(self, ref: str) -> pb.Image | None:
+        """The image's status; a failure costs its id and digest only, not the container's
+        document (asked again for the next container of the image)."""
         if not ref:
             return None
         if ref not in self._images:
-            _remember(self._images, ref, await self.client.image_status(ref), self._max)
+            try:
+                found = await self.client.image_status(ref)
+            except RuntimeApiError as exc:
+                log.debug("image %s: %s", ref, exc)
+                return None
+            _remember(self._images, ref, found, self._max)
         return self._images[ref]
 
 
