@@ -206,6 +206,11 @@ def _remove_cgroups(parents: list[str], existed: set[Path]) -> None:
     for controller in _hierarchies():
         for parent in parents:
             path = controller / parent.lstrip("/")
+            # The containers' own cgroups first (containerd removes them, unless it died).
+            for below, _, _ in os.walk(path, topdown=False) if path.is_dir() else ():
+                if below != str(path):
+                    with contextlib.suppress(OSError):
+                        os.rmdir(below)
             while path != controller and path not in existed:
                 with contextlib.suppress(OSError):
                     path.rmdir()

@@ -21,7 +21,7 @@ from bpfopa.decode import container_from_cgroups
 from bpfopa.doctor import check_runtime
 from bpfopa.runtime import ContainerMetadata
 from tests.conftest import require
-from tests.containerd_cri import Containerd, ContainerdError, running_containerd
+from tests.containerd_cri import Containerd, ContainerdError, Pod, running_containerd
 from tests.docker_engine import DockerEngine
 from tests.kernel.rules_harness import LiveRun
 
@@ -48,6 +48,11 @@ def container_of(alert: Doc) -> str | None:
 def init_pid(ctd: Containerd, container_id: str) -> int:
     return int(ctd.crictl("inspect", "-o", "go-template", "--template", "{{.info.pid}}",
                           container_id))  # fmt: skip
+
+
+def sandbox_pid(ctd: Containerd, pod: Pod) -> int:
+    return int(ctd.crictl("inspectp", "-o", "go-template", "--template", "{{.info.pid}}",
+                          pod.id))  # fmt: skip
 
 
 def base_of(pid: int) -> Doc:
@@ -81,9 +86,7 @@ def test_container_and_pod_from_the_cri(
     try:
         cid = containerd.start_container(pod, "app", ["/bin/sleep", "300"])
         base = base_of(init_pid(containerd, cid))
-        sandbox_pid = int(containerd.crictl("inspectp", "-o", "go-template", "--template",
-                                            "{{.info.pid}}", pod.id))  # fmt: skip
-        sandbox_base = base_of(sandbox_pid)
+        sandbox_base = base_of(sandbox_pid(containerd, pod))
 
         async def main() -> tuple[Doc, Doc, list[str]]:
             async with metadata(containerd.socket) as meta:
@@ -130,26 +133,34 @@ def test_removed_container_and_pod_are_evicted(containerd: Containerd) -> None:
     try:
         cid = containerd.start_container(pod, "app", ["/bin/sleep", "300"])
         base = base_of(init_pid(containerd, cid))
+        sandbox_base = base_of(sandbox_pid(containerd, pod))
+
+        async def wait_evicted(meta: ContainerMetadata, count: int) -> None:
+            async with asyncio.timeout(10):
+                while meta.counters["evicted_removed"] < count:  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
 
         async def main() -> ContainerMetadata:
             nonlocal removed
             async with metadata(containerd.socket, reconcile_s=0.2) as meta:
                 await resolved(meta, base)
+                await resolved(meta, sandbox_base)
                 assert meta.lookup(base) is not None  # cached
                 await asyncio.to_thread(containerd.remove_container, cid)
-                async with asyncio.timeout(10):
-                    while meta.counters["evicted_removed"] < 1:  # noqa: ASYNC110
-                        await asyncio.sleep(0.02)
+                await wait_evicted(meta, 1)
                 assert meta.lookup(base) is None  # forgotten: asked again
+                assert meta.lookup(sandbox_base) is not None  # its pod is still there
                 await asyncio.to_thread(containerd.remove_pod, pod)
                 removed = True
+                await wait_evicted(meta, 2)
+                assert meta.lookup(sandbox_base) is None
                 return meta
 
         meta = asyncio.run(main())
     finally:
         if not removed:
             containerd.remove_pod(pod)
-    assert meta.counters["complete"] == 1
+    assert meta.counters["complete"] == 2
     assert meta.counters["event_stream_errors"] == 0
 
 
