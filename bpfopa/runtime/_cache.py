@@ -40,7 +40,8 @@ class ContainerMetadata:
     Documents handed out are shared between events of one container: callers must not change
     them. A container no engine knows (another runtime's, or gone) is retried after
     ``retry_after_s``; the cache holds at most ``max_containers`` (least recently used go
-    first), and a container leaves it when its engine reports it removed.
+    first), and a container leaves it when its runtime reports it removed (a CRI runtime
+    without an event stream: found by listing every ``reconcile_s``).
     """
 
     def __init__(
@@ -77,12 +78,11 @@ class ContainerMetadata:
                 tried.append(f"{path}: absent")
                 continue
             try:
-                client, name = await connect(path, self._timeout_s)
+                client, name = await connect(path, self._timeout_s, self._reconcile_s)
             except RuntimeApiError as exc:
                 tried.append(str(exc))
                 continue
             if isinstance(client, CriClient):
-                client.reconcile_s = self._reconcile_s
                 self._clients.append(CriSource(client, self._max))
             else:
                 self._clients.append(client)
@@ -96,7 +96,7 @@ class ContainerMetadata:
             return
         self.unavailable_reason = None
         self._watchers = [
-            asyncio.create_task(self._watch_removals(c), name=f"runtime-events:{_socket(c)}")
+            asyncio.create_task(self._watch_removals(c), name=f"runtime-events:{c.socket}")
             for c in self._clients
         ]
 
@@ -108,7 +108,7 @@ class ContainerMetadata:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         for client in self._clients:
-            await (client.client if isinstance(client, CriSource) else client).aclose()
+            await client.aclose()
         self._clients.clear()
 
     def __len__(self) -> int:
@@ -208,18 +208,12 @@ class ContainerMetadata:
         delay = 1.0
         while True:
             try:
-                if isinstance(source, CriSource):
-                    async for full_id in source.client.removals():
-                        delay = 1.0
-                        source.forget(full_id)
-                        self.evict(full_id)
-                else:
-                    async for full_id in source.removals():
-                        delay = 1.0
-                        self.evict(full_id)
+                async for full_id in source.removals():
+                    delay = 1.0
+                    self.evict(full_id)
             except RuntimeApiError as exc:
                 self.counters["event_stream_errors"] += 1
-                log.debug("runtime events from %s: %s", _socket(source), exc)
+                log.debug("runtime events from %s: %s", source.socket, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
 
@@ -231,7 +225,3 @@ class ContainerMetadata:
             "lookups_running": len(self._lookups),
             **dict(self.counters),
         }
-
-
-def _socket(source: Source) -> Path:
-    return source.client.socket if isinstance(source, CriSource) else source.socket

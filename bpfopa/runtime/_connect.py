@@ -23,8 +23,11 @@ RuntimeClient = EngineClient | CriClient
 DEFAULT_SOCKETS: tuple[Path, ...] = (*ENGINE_SOCKETS, *CRI_SOCKETS)
 
 
-async def connect(socket: Path, timeout_s: float = 5.0) -> tuple[RuntimeClient, str]:
-    """A client for the API ``socket`` serves, and the runtime's name and version.
+async def connect(
+    socket: Path, timeout_s: float = 5.0, reconcile_s: float = 10.0
+) -> tuple[RuntimeClient, str]:
+    """A client for the API ``socket`` serves, and the runtime's name and version
+    (``reconcile_s``: see :class:`CriClient`).
 
     Raises :class:`RuntimeApiError` naming both failures when neither API answers.
     """
@@ -34,7 +37,7 @@ async def connect(socket: Path, timeout_s: float = 5.0) -> tuple[RuntimeClient, 
     except RuntimeApiError as exc:
         engine_error = exc
         await engine.aclose()
-    cri = CriClient(socket, timeout_s)
+    cri = CriClient(socket, timeout_s, reconcile_s)
     try:
         return cri, await cri.ping()
     except RuntimeApiError as exc:

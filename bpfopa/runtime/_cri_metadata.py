@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 from bpfopa.errors import RuntimeApiError
@@ -150,7 +152,7 @@ def sandbox_doc(base: Doc, runtime_name: str | None, sandbox: pb.PodSandboxStatu
 
 class CriSource:
     """Container documents from one CRI runtime, with its sandboxes and images cached (many
-    containers share a pod, many pods an image). ``forget`` drops a removed sandbox."""
+    containers share a pod, many pods an image)."""
 
     def __init__(self, client: CriClient, max_entries: int = 4096) -> None:
         self.client = client
@@ -158,8 +160,18 @@ class CriSource:
         self._sandboxes: OrderedDict[str, pb.PodSandboxStatus | None] = OrderedDict()
         self._images: OrderedDict[str, pb.Image | None] = OrderedDict()
 
-    def forget(self, full_id: str) -> None:
-        self._sandboxes.pop(full_id, None)
+    @property
+    def socket(self) -> Path:
+        return self.client.socket
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def removals(self) -> AsyncIterator[str]:
+        """The runtime's removals (``CriClient.removals``); a removed sandbox is forgotten."""
+        async for full_id in self.client.removals():
+            self._sandboxes.pop(full_id, None)
+            yield full_id
 
     async def describe(self, base: Doc) -> Doc | None:
         """The document, or None when this runtime knows no such container or sandbox."""
