@@ -8,6 +8,7 @@ server answers gRPC's preface with 400), so the order only costs a round trip at
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bpfopa.errors import RuntimeApiError
@@ -43,5 +44,14 @@ async def connect(
     except RuntimeApiError as exc:
         await cri.aclose()
         raise RuntimeApiError(
-            f"{socket}: neither the Docker Engine API ({engine_error}) nor the CRI ({exc})"
+            f"{socket}: serves neither the CRI ({_detail(exc, socket)}) nor the Docker Engine "
+            f"API ({_detail(engine_error, socket)})"
         ) from exc
+
+
+def _detail(exc: RuntimeApiError, socket: Path) -> str:
+    """The first line of a client's error, without the socket (said once) and bounded: an
+    HTTP client's error on a gRPC server quotes the server's binary frames."""
+    # aiohttp quotes the frames with escaped newlines: the first line of either kind.
+    line = re.split(r"\n|\\n", str(exc).removeprefix(f"{socket}: "))[0]
+    return line if len(line) <= 100 else line[:99] + "…"
