@@ -124,11 +124,12 @@ class Containerd:
         pod_id = self.crictl("runp", str(config))
         return Pod(pod_id, name, namespace, uid, dict(labels), config)
 
-    def start_container(self, pod: Pod, name: str, argv: list[str]) -> str:
-        """``crictl create`` + ``start``: labels and metadata as the kubelet sets them."""
-        config = self.workdir / f"ctr-{pod.uid}-{name}.json"
+    def start_container(self, pod: Pod, name: str, argv: list[str], attempt: int = 0) -> str:
+        """``crictl create`` + ``start``: labels and metadata as the kubelet sets them
+        (``attempt``: the kubelet's restart count, which tells a restarted container apart)."""
+        config = self.workdir / f"ctr-{pod.uid}-{name}-{attempt}.json"
         spec = {
-            "metadata": {"name": name, "attempt": 0},
+            "metadata": {"name": name, "attempt": attempt},
             "image": {"image": self.image},
             "command": argv,
             "labels": {
@@ -137,8 +138,8 @@ class Containerd:
                 "io.kubernetes.pod.namespace": pod.namespace,
                 "io.kubernetes.pod.uid": pod.uid,
             },
-            "annotations": {"io.kubernetes.container.restartCount": "0"},
-            "log_path": f"{name}/0.log",
+            "annotations": {"io.kubernetes.container.restartCount": str(attempt)},
+            "log_path": f"{name}/{attempt}.log",
             "linux": {},
         }
         config.write_text(json.dumps(spec))

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import subprocess
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from bpfopa.runtime import ContainerMetadata
 from tests.conftest import require
 from tests.containerd_cri import Containerd, ContainerdError, Pod, running_containerd
 from tests.docker_engine import DockerEngine
-from tests.kernel.rules_harness import LiveRun
+from tests.kernel.rules_harness import LiveRun, is_drop
 
 Doc = dict[str, Any]
 LABELS = {"app.kubernetes.io/name": "web", "tier": "front"}
@@ -172,6 +173,25 @@ def test_doctor_names_the_cri_runtime(containerd: Containerd) -> None:
     )
 
 
+def wait_for_read(run: LiveRun, cid: str, started: float) -> list[Doc]:
+    """The alerts for the container's read, once the run has caught up with it (a canary
+    run after the read has alerted) and the container's events could have waited for its
+    metadata (the exec wait, 3 s); generous, the shared host is busy at times."""
+    deadline = time.monotonic() + 120
+    caught_up_at = None
+    while time.monotonic() < deadline:
+        alerts = [a for a in run.alerts() if a["rule"] == SENSITIVE and container_of(a) == cid]
+        if alerts:
+            return alerts
+        # The read is 1 s after the start: the canary must come after it.
+        if caught_up_at is None and time.monotonic() - started > 2 and run.barrier(5):
+            caught_up_at = time.monotonic()
+        if caught_up_at is not None and time.monotonic() - caught_up_at > 4:
+            return []
+        time.sleep(0.1)
+    return []
+
+
 def test_alert_in_a_cri_pod_names_the_pod(
     containerd: Containerd, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -189,15 +209,25 @@ def test_alert_in_a_cri_pod_names_the_pod(
         run.wait_ready(timeout=240)
         pod = containerd.run_pod(LABELS)
         # bpfopa is ready first; the read comes a moment after the container's first exec,
-        # whose metadata lookup the container stage waits for.
-        cid = containerd.start_container(
-            pod, "reader", ["/bin/sh", "-c", "sleep 1; cat /etc/shadow; exec sleep 300"]
-        )
-        alerts: list[Doc] = []
-        deadline = time.monotonic() + 120  # generous: the shared host is busy at times
-        while not alerts and time.monotonic() < deadline:
-            run.barrier(5)
-            alerts = [a for a in run.alerts() if a["rule"] == SENSITIVE and container_of(a) == cid]
+        # whose metadata lookup the container stage waits for. Repeated (as the kubelet
+        # restarts a container: the next attempt) only when bpfopa reported lost events
+        # meanwhile: the shared host was too busy for the run to see the read.
+        for attempt in range(3):
+            mark = len(run.alerts())
+            started = time.monotonic()
+            cid = containerd.start_container(
+                pod,
+                "reader",
+                ["/bin/sh", "-c", "sleep 1; cat /etc/shadow; exec sleep 300"],
+                attempt=attempt,
+            )
+            alerts = wait_for_read(run, cid, started)
+            drops = [a for a in run.alerts()[mark:] if is_drop(a)]
+            if alerts or not drops:
+                break
+            warnings.warn(
+                f"bpfopa lost events: repeating ({drops[-1].get('output')})", stacklevel=1
+            )
     finally:
         if pod is not None:
             containerd.remove_pod(pod)
@@ -211,6 +241,7 @@ def test_alert_in_a_cri_pod_names_the_pod(
         "name": pod.name, "namespace": pod.namespace, "uid": pod.uid, "labels": LABELS, "ip": None,
     }  # fmt: skip
     assert (container["name"], container["runtime"]) == ("reader", "containerd")
+    assert container["labels"]["io.kubernetes.container.name"] == "reader"
     fields = alert["output_fields"]
     assert (fields["k8s.pod.name"], fields["k8s.ns.name"]) == (pod.name, pod.namespace)
     assert fields["container.name"] == "reader"
