@@ -157,7 +157,7 @@ class CriSource:
     def __init__(self, client: CriClient, max_entries: int = 4096) -> None:
         self.client = client
         self._max = max_entries
-        self._sandboxes: OrderedDict[str, pb.PodSandboxStatus | None] = OrderedDict()
+        self._sandboxes: OrderedDict[str, pb.PodSandboxStatus] = OrderedDict()
         self._images: OrderedDict[str, pb.Image | None] = OrderedDict()
 
     @property
