@@ -36,7 +36,7 @@ from bpfopa._paths import PROJECT_ROOT
 from bpfopa.decode import escape_for_terminal
 from bpfopa.errors import OpaBinaryError, RuntimeApiError
 from bpfopa.policy._binary import OPA_VERSION, find_opa, opa_version
-from bpfopa.runtime import DEFAULT_SOCKETS, EngineClient
+from bpfopa.runtime import DEFAULT_SOCKETS, EngineClient, connect
 
 __all__ = [
     "BTF_PATH",
@@ -336,18 +336,20 @@ def check_opa(
 
 
 async def _ping(socket: Path) -> str:
-    client = EngineClient(socket, timeout_s=3.0)
-    try:
-        return await client.ping()
-    finally:
-        await client.aclose()
+    """Which runtime answers on ``socket``, and through which API."""
+    client, name = await connect(socket, timeout_s=3.0)
+    await client.aclose()
+    # A CRI runtime's name already says "(CRI v1)".
+    return f"{name} (Docker Engine API)" if isinstance(client, EngineClient) else name
 
 
 def check_runtime(sockets: Sequence[Path] = DEFAULT_SOCKETS) -> CheckResult:
     """The container runtime's API, for container metadata (``bpfopa run --runtime-socket``).
 
     No socket at all is fine (a host without containers): events then carry cgroup-derived
-    container ids only, and the line says so. A socket that does not answer is a failure.
+    container ids only, and the line says so. A socket that does not answer is a failure when
+    none answers; beside one that does, it is named in the line (on Docker hosts containerd's
+    socket is there, with its CRI plugin off, and ``bpfopa run`` goes on without it).
     """
     found: list[str] = []
     broken: list[str] = []
@@ -360,7 +362,7 @@ def check_runtime(sockets: Sequence[Path] = DEFAULT_SOCKETS) -> CheckResult:
             found.append(f"{asyncio.run(_ping(socket))} at {socket}")
         except RuntimeApiError as exc:
             broken.append(str(exc))
-    if broken:
+    if broken and not found:
         return _failed(
             "runtime",
             "; ".join(broken),
@@ -368,7 +370,8 @@ def check_runtime(sockets: Sequence[Path] = DEFAULT_SOCKETS) -> CheckResult:
             "(--runtime-socket PATH)",
         )
     if found:
-        return _passed("runtime", "container metadata from " + ", ".join(found))
+        unused = f" (not asked: {'; '.join(broken)})" if broken else ""
+        return _passed("runtime", "container metadata from " + ", ".join(found) + unused)
     return _passed(
         "runtime",
         "no container runtime socket ("

@@ -14,7 +14,7 @@
     │   └── OpaBinaryError        the pinned opa binary is missing or the wrong version
     ├── BackpressureTimeout       a bounded queue stayed full past its deadline  (retriable)
     ├── StageFailedError          a pipeline stage's task crashed; its neighbours fail with it
-    ├── RuntimeApiError           a container runtime's API (Docker, podman) failed  (retriable)
+    ├── RuntimeApiError           a container runtime's API (Docker, CRI) failed  (retriable)
     ├── SinkError                 an alert sink could not deliver  (retriable)
     │   └── SinkRejectedError     the receiver refused the alert for good (4xx: not retriable)
     └── FieldRegistryError        policies/fields.json is unreadable or inconsistent
@@ -140,6 +140,6 @@ class FieldRegistryError(BpfopaError):
 
 
 class RuntimeApiError(BpfopaError):
-    """A container runtime's API (Docker Engine, podman) did not answer usefully."""
+    """A container runtime's API (Docker Engine, podman, the CRI) did not answer usefully."""
 
     retriable = True

@@ -6,7 +6,8 @@
 #                    the probes against them at start-up)
 #   tracefs          mounted at /sys/kernel/tracing (tracepoint formats and attach points)
 #   OPA              pinned version, in .bin/ of the project (never silently another version)
-#   Compose, Helm    pinned Docker Compose v2 plugin and Helm v4, built from their Go modules
+#   Compose, Helm,   pinned Docker Compose v2 plugin, Helm v4 and crictl (cri-tools), built from
+#   crictl           their Go modules
 #   .venv            from /usr/bin/python3 with --system-site-packages so `import bcc` keeps
 #                    working, with bpfopa installed editable plus test and benchmark extras
 set -euo pipefail
@@ -14,6 +15,7 @@ set -euo pipefail
 OPA_VERSION="${BPFOPA_OPA_VERSION:-1.22.3}"
 COMPOSE_VERSION=v5.6.0  # Docker Compose v2 CLI plugin (Debian's docker-compose is the old 1.29)
 HELM_VERSION=v4.3.2
+CRICTL_VERSION=v1.37.0  # the kubelet's CRI sequence in the containerd tests (cri-tools)
 # Every docker client looks here (Debian's 20.10 in /usr/bin and a newer one in /usr/local/bin).
 COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,10 +55,11 @@ needed=()
 # debootstrap: the Debian base of deploy/Dockerfile (deploy/base-image.sh). The event-generator
 # tests (tests/peer): iproute2 and util-linux for the network and mount namespaces; the tools its
 # actions run (ssh, nc, nmap, curl) or copy into their image (capsh, debugfs); git for the
-# benign-work test.
+# benign-work test. containerd and runc: the CRI tests run their own containerd (docker.io pulls
+# them in too; named here because the tests use them directly).
 for pkg in python3-bpfcc python3-venv python3-pip linux-libc-dev gcc systemd docker.io \
     busybox-static debootstrap iproute2 util-linux libcap2-bin e2fsprogs openssh-client \
-    netcat-openbsd nmap curl git; do
+    netcat-openbsd nmap curl git containerd runc; do
     have_pkg "$pkg" || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] || apt_install "${needed[@]}"
@@ -166,6 +169,18 @@ if [ "$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null || true)" != "
     did_something=1
 fi
 
+# crictl has no Debian package at this version; `go version -m` names the module version built
+# (crictl --version says "unknown" when built with go install).
+if ! go version -m "$BIN/crictl" 2>/dev/null | grep -q "sigs.k8s.io/cri-tools[[:space:]]*$CRICTL_VERSION"; then
+    need_go "crictl"
+    say "building crictl $CRICTL_VERSION with go install (a minute, once)"
+    GOBIN="$BIN" GOFLAGS=-mod=mod go install -trimpath \
+        -ldflags "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" \
+        "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" \
+        || die "go install of crictl $CRICTL_VERSION failed"
+    did_something=1
+fi
+
 # --- virtualenv ----------------------------------------------------------------------------------
 # --system-site-packages: BCC's Python bindings live in Debian's dist-packages, not on PyPI.
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import bcc" 2>/dev/null; then
@@ -175,8 +190,12 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import bcc" 2>/dev/nu
     did_something=1
 fi
 stamp="$VENV/.bpfopa-installed"
-want_stamp="$(sha256sum "$ROOT/pyproject.toml" | awk '{print $1}')"
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want_stamp" ]; then
+# The install also generates the CRI stubs from the vendored proto (build_backend/): redo it when
+# the proto or the generator changes, or the generated files are missing.
+want_stamp="$(cat "$ROOT/pyproject.toml" "$ROOT/build_backend/bpfopa_build.py" \
+    "$ROOT/bpfopa/runtime/_criapi/api.proto" | sha256sum | awk '{print $1}')"
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want_stamp" ] \
+    || [ ! -e "$ROOT/bpfopa/runtime/_criapi/api_pb2_grpc.py" ]; then
     say "installing bpfopa (editable) with test and benchmark extras into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[test,bench]"
     echo "$want_stamp" >"$stamp"
@@ -184,5 +203,5 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want_stamp" ]; then
 fi
 
 if [ "$did_something" -eq 0 ]; then
-    say "all present (BCC, headers, tracefs, OPA $OPA_VERSION, compose $COMPOSE_VERSION, helm $HELM_VERSION, .venv)"
+    say "all present (BCC, headers, tracefs, OPA $OPA_VERSION, compose $COMPOSE_VERSION, helm $HELM_VERSION, crictl $CRICTL_VERSION, .venv)"
 fi

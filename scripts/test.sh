@@ -14,8 +14,8 @@ cd "$ROOT"
 export BPFOPA_STRICT="${BPFOPA_STRICT:-1}"
 export PATH="$ROOT/.bin:$PATH"
 echo "lint: ruff" >&2
-.venv/bin/ruff check bpfopa tests benchmarks
-.venv/bin/ruff format --check bpfopa tests benchmarks
+.venv/bin/ruff check bpfopa tests benchmarks build_backend
+.venv/bin/ruff format --check bpfopa tests benchmarks build_backend
 echo "lint: mypy --strict" >&2
 .venv/bin/mypy
 echo "lint: opa fmt, opa check --strict" >&2

@@ -223,8 +223,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         action="append",
         metavar="PATH",
-        help="Docker Engine API socket (Docker, podman, cri-dockerd nodes) to ask for container "
-        "metadata (repeatable; default: "
+        help="container runtime socket to ask for container and pod metadata: a Docker Engine "
+        "API one (Docker, podman, cri-dockerd nodes) or a CRI one (containerd, CRI-O), told "
+        "apart by asking (repeatable; default: "
         + ", ".join(str(p) for p in DEFAULT_SOCKETS)
         + "); --runtime-socket none: cgroup-derived container ids only",
     )

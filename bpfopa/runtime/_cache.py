@@ -1,4 +1,7 @@
-"""Container metadata per container id: asked of the engines once, cached, evicted on removal.
+"""Container metadata per container id: asked of the runtimes once, cached, evicted on removal.
+
+A runtime is a Docker Engine API socket (Docker, podman, cri-dockerd nodes) or a CRI one
+(containerd, CRI-O): which one a socket serves is found by asking (``runtime/_connect.py``).
 
 :meth:`ContainerMetadata.lookup` never waits: it answers from the cache, or starts one lookup
 in the background and answers None ("not yet"). The pipeline's container stage parks the
@@ -17,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from bpfopa.errors import RuntimeApiError
-from bpfopa.runtime._engine import DEFAULT_SOCKETS, EngineClient
+from bpfopa.runtime._connect import DEFAULT_SOCKETS, connect
+from bpfopa.runtime._cri import CriClient
+from bpfopa.runtime._cri_metadata import CriSource
+from bpfopa.runtime._engine import EngineClient
 from bpfopa.runtime._metadata import container_doc, from_inspect, sandbox_id
 
 __all__ = ["ContainerMetadata"]
@@ -25,6 +31,7 @@ __all__ = ["ContainerMetadata"]
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
+Source = EngineClient | CriSource
 
 
 class ContainerMetadata:
@@ -33,7 +40,8 @@ class ContainerMetadata:
     Documents handed out are shared between events of one container: callers must not change
     them. A container no engine knows (another runtime's, or gone) is retried after
     ``retry_after_s``; the cache holds at most ``max_containers`` (least recently used go
-    first), and a container leaves it when its engine reports it removed.
+    first), and a container leaves it when its runtime reports it removed (a CRI runtime
+    without an event stream: found by listing every ``reconcile_s``).
     """
 
     def __init__(
@@ -43,6 +51,7 @@ class ContainerMetadata:
         timeout_s: float = 5.0,
         retry_after_s: float = 5.0,
         max_containers: int = 4096,
+        reconcile_s: float = 10.0,
     ) -> None:
         self.sockets = tuple(sockets)
         self.engines: list[str] = []
@@ -52,7 +61,8 @@ class ContainerMetadata:
         self._timeout_s = timeout_s
         self._retry_after = retry_after_s
         self._max = max_containers
-        self._clients: list[EngineClient] = []
+        self._reconcile_s = reconcile_s
+        self._clients: list[Source] = []
         # full id -> (document, loop time after which to ask again, or None: never)
         self._known: OrderedDict[str, tuple[Doc, float | None]] = OrderedDict()
         self._lookups: dict[str, asyncio.Task[None]] = {}
@@ -61,20 +71,21 @@ class ContainerMetadata:
         self._errors_logged = 0
 
     async def start(self) -> None:
-        """Find the engines that answer; says once in the log when none does."""
+        """Find the runtimes that answer; says once in the log when none does."""
         tried: list[str] = []
         for path in self.sockets:
             if not path.exists():
                 tried.append(f"{path}: absent")
                 continue
-            client = EngineClient(path, self._timeout_s)
             try:
-                name = await client.ping()
+                client, name = await connect(path, self._timeout_s, self._reconcile_s)
             except RuntimeApiError as exc:
-                await client.aclose()
                 tried.append(str(exc))
                 continue
-            self._clients.append(client)
+            if isinstance(client, CriClient):
+                self._clients.append(CriSource(client, self._max))
+            else:
+                self._clients.append(client)
             self.engines.append(f"{name} at {path}")
         if not self._clients:
             self.unavailable_reason = "no container runtime answers (" + "; ".join(tried) + ")"
@@ -142,13 +153,16 @@ class ContainerMetadata:
             self.counters["evicted_removed"] += 1
 
     async def _resolve(self, base: Doc) -> None:
-        """Ask each engine in turn; one that fails does not keep the next from answering."""
+        """Ask each runtime in turn; one that fails does not keep the next from answering."""
         full_id = base["full_id"]
         loop = asyncio.get_running_loop()
         failed = False
         for client in self._clients:
             try:
-                doc = await self._inspect(client, base)
+                if isinstance(client, CriSource):
+                    doc = await client.describe(base)
+                else:
+                    doc = await self._inspect(client, base)
             except RuntimeApiError as exc:
                 failed = True
                 self.counters["errors"] += 1
@@ -189,17 +203,17 @@ class ContainerMetadata:
             self._images.popitem(last=False)
         return found
 
-    async def _watch_removals(self, client: EngineClient) -> None:
+    async def _watch_removals(self, source: Source) -> None:
         """Evict removed containers; reconnect with a growing pause if the stream breaks."""
         delay = 1.0
         while True:
             try:
-                async for full_id in client.removals():
+                async for full_id in source.removals():
                     delay = 1.0
                     self.evict(full_id)
             except RuntimeApiError as exc:
                 self.counters["event_stream_errors"] += 1
-                log.debug("runtime events from %s: %s", client.socket, exc)
+                log.debug("runtime events from %s: %s", source.socket, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
 

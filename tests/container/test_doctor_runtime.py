@@ -1,4 +1,5 @@
-"""`bpfopa doctor`'s runtime line against a real engine, a dead socket and no socket."""
+"""`bpfopa doctor`'s runtime line against a real engine, a dead socket and no socket (the CRI
+runtime's line: test_cri_metadata.py)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,20 @@ def test_socket_nobody_listens_on_fails_with_fix() -> None:
     assert not result.ok
     assert str(path) in result.detail
     assert "--runtime-socket" in result.fix
+
+
+def test_a_dead_socket_beside_an_engine_that_answers_is_named_not_failed(
+    docker_engine: DockerEngine,
+) -> None:
+    """As on Docker hosts, whose containerd socket serves no CRI: the run goes on without it."""
+    with tempfile.TemporaryDirectory(prefix="bpfopa-") as workdir:
+        path = Path(workdir) / "dead.sock"
+        bound = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        bound.bind(str(path))
+        try:
+            result = check_runtime([docker_engine.socket, path])
+        finally:
+            bound.close()
+    assert result.ok, result
+    assert result.detail.startswith("container metadata from Docker ")
+    assert f"(not asked: {path}" in result.detail

@@ -102,8 +102,8 @@ def test_every_option_renders_valid_kubernetes(render: Render, tmp_path: Path) -
                     "exceptions": {"global": [{"process.name": ["backup-agent"]}]},
                 },
                 "runtimeSockets": [
-                    {"name": "docker", "path": "/var/run/docker.sock", "api": "docker"},
-                    {"name": "crio", "path": "/run/crio/crio.sock", "api": "cri"},
+                    {"name": "docker", "path": "/var/run/docker.sock"},
+                    {"name": "crio", "path": "/run/crio/crio.sock"},
                 ],
                 "priorityClassName": "system-node-critical",
                 "extraArgs": ["--batch-size=200"],
@@ -124,8 +124,11 @@ def test_every_option_renders_valid_kubernetes(render: Render, tmp_path: Path) -
     assert "--min-priority=WARNING" in args
     parsed = build_parser().parse_args(args)
     assert parsed.batch_size == 200
-    # Docker Engine API sockets go to bpfopa; CRI ones are only mounted (no CRI reader yet).
-    assert [str(p) for p in parsed.runtime_socket] == ["/var/run/docker.sock"]
+    # Every socket goes to bpfopa, which asks each which API it serves (CRI or Docker's).
+    assert [str(p) for p in parsed.runtime_socket] == [
+        "/var/run/docker.sock",
+        "/run/crio/crio.sock",
+    ]
     mounted = {m["mountPath"] for m in bpfopa["volumeMounts"]}
     assert {"/var/run/docker.sock", "/run/crio/crio.sock"} <= mounted
     config = by_kind(objects, "ConfigMap")["data"]
@@ -205,7 +208,8 @@ def test_daemonset_least_privilege_host_mounts_and_probes(render: Render) -> Non
     assert str(args.opa_token_file) == "/run/bpfopa/opa-token"
     assert [str(p) for p in args.policies] == opa["args"]
     assert args.metrics_addr == "0.0.0.0:9464"
-    assert "--runtime-socket=none" in bpfopa["args"]  # containerd's CRI: mounted, not asked
+    # containerd's CRI, read-only (mounted above): pod metadata from the node's runtime.
+    assert [str(p) for p in args.runtime_socket] == ["/run/containerd/containerd.sock"]
     annotations = by_kind(objects, "DaemonSet")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/port"] == "9464"
