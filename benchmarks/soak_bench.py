@@ -82,6 +82,7 @@ def sample(live: LiveBpfopa, start: float, first: dict[str, float]) -> dict[str,
         "evaluated": counter(now, "bpfopa_events_evaluated_total")
         - counter(first, "bpfopa_events_evaluated_total"),
         "pending": counter(now, "bpfopa_events_pending"),
+        "process_table": counter(now, "bpfopa_process_table_size"),
         "alerts": live.clock.alerts,
         "lost": losses(first, now),
     }
@@ -126,30 +127,31 @@ def run_soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         final = scrape(live.port)
     finally:
         live.stop()
-    summary = _summary_books(live.log.name)
+    summary = _summary(live.log.name)
     return {
         "workload": result,
         "samples": samples,
         "end": end,
-        "books": summary,
+        "books": summary.get("books", {}),
+        "alert_books": summary.get("alert_books", {}),
         "verdict": verdict(samples, end, summary, args, result),
         "final_metrics_lost": losses(first, final),
     }
 
 
-def _summary_books(log_path: str) -> dict[str, Any]:
-    """The run summary's books, from the last `summary` line bpfopa wrote when it stopped."""
+def _summary(log_path: str) -> dict[str, Any]:
+    """The run summary bpfopa wrote when it stopped (its last `summary` line)."""
     for line in reversed(Path(log_path).read_text().splitlines()):
         if "summary {" in line:
-            books: dict[str, Any] = json.loads(line.split("summary ", 1)[1]).get("books", {})
-            return books
+            summary: dict[str, Any] = json.loads(line.split("summary ", 1)[1])
+            return summary
     return {}
 
 
 def verdict(
     samples: list[dict[str, Any]],
     end: dict[str, Any],
-    books: dict[str, Any],
+    summary: dict[str, Any],
     args: argparse.Namespace,
     workload: dict[str, Any],
 ) -> dict[str, Any]:
@@ -171,12 +173,16 @@ def verdict(
             [(s["t_s"], s["opa_rss_mb"]) for s in second_half]
         ),
         "lost": end["lost"],
-        "books_balanced": bool(books.get("balanced")),
+        "books_balanced": bool(summary.get("books", {}).get("balanced")),
+        "alert_books_balanced": all(
+            book.get("balanced") for book in summary.get("alert_books", {}).values()
+        ),
+        "process_table_max": max((s["process_table"] for s in samples), default=None),
     }
     out["bpfopa_under_limit"] = (
         out["bpfopa_rss_mb_max"] is not None and out["bpfopa_rss_mb_max"] < args.rss_limit
     )
-    out["no_loss"] = not end["lost"] and out["books_balanced"]
+    out["no_loss"] = not end["lost"] and out["books_balanced"] and out["alert_books_balanced"]
     return out
 
 
