@@ -10,6 +10,7 @@
 #define OP_EXEC 2
 #define OP_FORK 3
 #define OP_EXIT 4
+#define OP_CGROUP 5
 
 /* ArgKind in bpfopa/schema/_syscalls.py */
 #define ARG_VALUE 0
@@ -96,6 +97,18 @@ struct fork_event {
 struct exit_event {
 	struct event_header h;
 	u64 start_ns;         /* start_boottime of the process that exits */
+};
+
+/* A cgroup of the unified hierarchy was made: its id (what every header's cgroup_id holds)
+ * and its path from the hierarchy's root. CGROUP_PATH_LIMIT is a power of two for the
+ * verifier and holds the longest paths runtimes make (systemd-driver pod scopes: ~150 bytes). */
+#define CGROUP_PATH_LIMIT 512
+struct cgroup_event {
+	struct event_header h;
+	u64 id;
+	u32 path_len;         /* bytes of path, without its NUL */
+	u32 _pad;
+	char path[CGROUP_PATH_LIMIT];
 };
 
 /* One captured argument, followed by len bytes (strings without their NUL). */

@@ -36,6 +36,7 @@ PROBE_FILES = (
     "filter.bpf.c",
     "syscalls.bpf.c",
     "process.bpf.c",
+    "cgroup.bpf.c",
 )
 # Syscalls whose tracepoint is named after the kernel function, not the syscall.
 _TRACEPOINT_NAMES = {"umount2": "umount"}

@@ -39,6 +39,7 @@ from bpfopa.enrich._pending import PendingSet
 from bpfopa.schema import ArgKind, Decode, Syscall, by_number
 from bpfopa.state import Clock, ExecInfo, FdInfo, Process, ProcessTable
 from bpfopa.wire import (
+    CGROUP_BODY,
     EXEC_BODY,
     EXIT_BODY,
     FORK_BODY,
@@ -171,6 +172,11 @@ class DocumentBuilder:
         elif opcode == Opcode.EXIT:
             (start_ns,) = EXIT_BODY.unpack_from(record, HEADER.size)
             table.on_exit(pid, start_ns, header[4])
+        elif opcode == Opcode.CGROUP:
+            cgroup_id, path_len, _pad = CGROUP_BODY.unpack_from(record, HEADER.size)
+            at = HEADER.size + CGROUP_BODY.size
+            table.on_cgroup(cgroup_id, record[at : at + path_len])
+            return
         else:
             raise ValueError(f"unknown opcode {opcode}")
         for parked in self.pending.take(pid):

@@ -343,6 +343,11 @@ class ProcessTable:
         if cgroup_id != proc.cgroup_id:
             self._update_cgroup(proc, cgroup_id)
 
+    def on_cgroup(self, cgroup_id: int, path: bytes) -> None:
+        """A cgroup was made: remembered, so that processes seen in it after it is gone still
+        name it."""
+        self._cgroups.learn(cgroup_id, path.decode("utf-8", "surrogateescape"))
+
     def _update_cgroup(self, proc: Process, cgroup_id: int) -> None:
         """The process moved to another cgroup. Settled only once its path is known, so the
         next record retries (a cgroup created a moment ago may not be found yet)."""

@@ -1,6 +1,7 @@
 """The kernel records' wire layout: opcodes and struct mirrors of probes/bpfopa.h."""
 
 from bpfopa.wire._structs import (
+    CGROUP_BODY,
     EXEC_BODY,
     EXEC_EVENT_SIZE,
     EXIT_BODY,
@@ -19,6 +20,7 @@ from bpfopa.wire._structs import (
 )
 
 __all__ = [
+    "CGROUP_BODY",
     "EXEC_BODY",
     "EXEC_EVENT_SIZE",
     "EXIT_BODY",

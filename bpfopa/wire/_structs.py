@@ -11,6 +11,7 @@ class Opcode(enum.IntEnum):
     EXEC = 2
     FORK = 3
     EXIT = 4
+    CGROUP = 5  # a cgroup of the unified hierarchy was made
 
 
 class ExeFlags(enum.IntFlag):
@@ -47,6 +48,8 @@ EXEC_BODY = struct.Struct("<QQIIIIII32s")
 FORK_BODY = struct.Struct("<IIQ")
 # struct exit_event after the header: start_ns
 EXIT_BODY = struct.Struct("<Q")
+# struct cgroup_event after the header: id, path_len, padding; then the path
+CGROUP_BODY = struct.Struct("<QII")
 # struct item: arg, status, len
 ITEM = struct.Struct("<BBH")
 

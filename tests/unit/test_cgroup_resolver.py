@@ -31,3 +31,13 @@ def test_a_missing_id_is_not_rescanned_within_the_interval(tmp_path: Path) -> No
 
 def test_no_mount_means_no_path() -> None:
     assert CgroupResolver(None).path(1) is None
+
+
+def test_a_learned_cgroup_resolves_after_it_is_gone_within_a_bound(tmp_path: Path) -> None:
+    resolver = CgroupResolver(str(tmp_path), rescan_interval=60.0, max_learned=2)
+    resolver.learn(11, "/docker/a")
+    resolver.learn(12, "/docker/b")
+    assert resolver.path(11) == "/docker/a"  # no directory: learned from the probe's record
+    resolver.learn(13, "/docker/c")  # over the bound: the oldest learned goes
+    assert resolver.path(11) is None
+    assert (resolver.path(12), resolver.path(13)) == ("/docker/b", "/docker/c")
