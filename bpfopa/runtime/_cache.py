@@ -34,6 +34,15 @@ Doc = dict[str, Any]
 Source = EngineClient | CriSource
 
 
+_START_POLL_S = 0.02  # how often a container being started is asked again
+
+
+def _starting(inspect: Doc) -> bool:
+    """The engine is still starting the container: it has no first process yet."""
+    state = inspect.get("State")
+    return isinstance(state, dict) and state.get("Status") == "created" and not state.get("Pid")
+
+
 class ContainerMetadata:
     """The runtime's view of each container, keyed by full container id.
 
@@ -52,6 +61,7 @@ class ContainerMetadata:
         retry_after_s: float = 5.0,
         max_containers: int = 4096,
         reconcile_s: float = 10.0,
+        start_wait_s: float = 2.0,
     ) -> None:
         self.sockets = tuple(sockets)
         self.engines: list[str] = []
@@ -59,6 +69,7 @@ class ContainerMetadata:
         self.unavailable_reason: str | None = "not started"
         self.counters: Counter[str] = Counter()
         self._timeout_s = timeout_s
+        self._start_wait_s = start_wait_s
         self._retry_after = retry_after_s
         self._max = max_containers
         self._reconcile_s = reconcile_s
@@ -181,6 +192,19 @@ class ContainerMetadata:
     async def _inspect(self, client: EngineClient, base: Doc) -> Doc | None:
         full_id = base["full_id"]
         inspect = await client.inspect_container(full_id)
+        # The container's own first processes run while its engine is still starting it, and
+        # the engine's inspect shows it "created", without its first process's pid, until the
+        # start is done. Cached then, that document would stay without init_pid for good, and
+        # the container-start rules read it: ask again shortly, events stay parked meanwhile
+        # (the container stage bounds how long).
+        deadline = asyncio.get_running_loop().time() + self._start_wait_s
+        while inspect is not None and _starting(inspect):
+            if asyncio.get_running_loop().time() >= deadline:
+                self.counters["start_wait_expired"] += 1
+                break
+            self.counters["start_waits"] += 1
+            await asyncio.sleep(_START_POLL_S)
+            inspect = await client.inspect_container(full_id)
         if inspect is None:
             return None
         image = await self._image(client, inspect.get("Image"))

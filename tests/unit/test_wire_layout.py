@@ -11,6 +11,7 @@ import pytest
 from bpfopa._paths import PROBES_DIR
 from bpfopa.schema import ArgKind
 from bpfopa.wire import (
+    CGROUP_BODY,
     EXEC_EVENT_SIZE,
     EXIT_EVENT_SIZE,
     FORK_EVENT_SIZE,
@@ -47,10 +48,12 @@ int main(void) {
     P("fork_event", sizeof(struct fork_event));
     P("fork_event.child_start_ns", offsetof(struct fork_event, child_start_ns));
     P("exit_event", sizeof(struct exit_event));
+    P("cgroup_event.path", offsetof(struct cgroup_event, path));
+    P("CGROUP_PATH_LIMIT", CGROUP_PATH_LIMIT);
     P("item", sizeof(struct item));
     P("syscall_spec", sizeof(struct syscall_spec));
     P("OP_SYSCALL", OP_SYSCALL); P("OP_EXEC", OP_EXEC); P("OP_FORK", OP_FORK);
-    P("OP_EXIT", OP_EXIT);
+    P("OP_EXIT", OP_EXIT); P("OP_CGROUP", OP_CGROUP);
     P("ITEM_TRUNCATED", ITEM_TRUNCATED); P("ITEM_UNREADABLE", ITEM_UNREADABLE);
     P("ARG_PATH", ARG_PATH); P("ARG_STRING", ARG_STRING); P("ARG_SOCKADDR", ARG_SOCKADDR);
     P("ARG_SOCKADDR_OUT", ARG_SOCKADDR_OUT); P("ARG_OPEN_HOW", ARG_OPEN_HOW);
@@ -102,6 +105,7 @@ def test_offsets_match(c_layout: dict[str, int]) -> None:
     assert c_layout["exec_event.argv_size"] == HEADER.size + 16 + 4 * 3
     assert c_layout["exec_event.exe_name"] == HEADER.size + 16 + 4 * 6
     assert c_layout["fork_event.child_start_ns"] == HEADER.size + 8
+    assert c_layout["cgroup_event.path"] == HEADER.size + CGROUP_BODY.size
 
 
 def test_constants_match(c_layout: dict[str, int]) -> None:
