@@ -76,7 +76,6 @@ class PolicyStage(Stage):
             raise ValueError("max_attempts must be >= 1")
         self.client = client
         self._publish = publish
-        self.hostname = hostname
         self.max_inflight = max_inflight
         self.outage_buffer = outage_buffer
         self.drain_timeout_s = drain_timeout_s
