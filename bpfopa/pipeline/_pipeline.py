@@ -5,31 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from bpfopa.errors import BpfopaError, OpaUnavailableError, PolicyEngineError
-from bpfopa.output import (
-    DEFAULT_REGISTRY_FILE,
-    AlertBuilder,
-    AlertSink,
-    FieldRegistry,
-    internal_alert,
-    priority_rank,
-)
+from bpfopa.output import AlertBuilder, AlertSink, FieldRegistry
 from bpfopa.pipeline._batch import Batcher
-from bpfopa.pipeline._channel import Channel, Lifecycle, QueuePolicy
+from bpfopa.pipeline._channel import Channel, Lifecycle
+from bpfopa.pipeline._config import PREFILTER_MODES, PROJECTION_MODES, PipelineConfig
 from bpfopa.pipeline._containers import ContainerStage
 from bpfopa.pipeline._dedup import Deduplicator
-from bpfopa.pipeline._kernel_filter import (
-    KERNEL_FILTER_MODES,
-    KernelFilterControl,
-    KernelFilterMode,
-)
+from bpfopa.pipeline._kernel_filter import KernelFilterControl
+from bpfopa.pipeline._losses import RULE_PIPELINE_DROP, RULE_SYSCALL_DROP, LossMonitor
+from bpfopa.pipeline._policy_derived import PolicyDerived
 from bpfopa.pipeline._policy_stage import PolicyStage
 from bpfopa.pipeline._source import PROCESS_STATE_SYSCALLS, EventSource
 from bpfopa.pipeline._stages import (
@@ -40,102 +29,22 @@ from bpfopa.pipeline._stages import (
     Stage,
 )
 from bpfopa.pipeline._summary import event_books, pipeline_snapshot
-from bpfopa.policy import OpaClient, load_prefilter
-from bpfopa.policy._projection import ProjectionPlan, derive_plan
+from bpfopa.policy import OpaClient
 from bpfopa.runtime import ContainerMetadata
 
-__all__ = ["RULE_PIPELINE_DROP", "RULE_SYSCALL_DROP", "Pipeline", "PipelineConfig"]
+# The config and the loss alerts live in _config and _losses; their names stay importable here.
+__all__ = [
+    "PREFILTER_MODES",
+    "PROJECTION_MODES",
+    "RULE_PIPELINE_DROP",
+    "RULE_SYSCALL_DROP",
+    "Pipeline",
+    "PipelineConfig",
+]
 
 log = logging.getLogger(__name__)
 
 Alert = dict[str, Any]
-
-RULE_SYSCALL_DROP = "bpfopa internal: syscall event drop"
-RULE_PIPELINE_DROP = "bpfopa internal: pipeline event drop"
-STAGE_NAMES = ("containers", "dedup", "batch", "policy", "sink")
-PROJECTION_MODES = ("auto", "off")
-PREFILTER_MODES = ("auto", "off")
-
-
-def _is_loss_counter(name: str) -> bool:
-    # Counts of events only: queue_dropped_batches counts the batches those events were in.
-    return ("lost" in name or "drop" in name) and not name.endswith("_batches")
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineConfig:
-    """Knobs of the pipeline; sizes are in events (alerts for sinks)."""
-
-    batch_size: int = 500
-    batch_age_ms: float = 50.0
-    inflight: int = 4
-    dedup_window_ms: float = 100.0
-    dedup_max_keys: int = 65_536
-    queue_capacity: int = 50_000
-    queue_policy: QueuePolicy = QueuePolicy.BLOCK
-    #: Per stage inbox ("dedup", "batch", "policy", "sink"), overriding ``queue_policy``.
-    queue_policies: Mapping[str, QueuePolicy] = field(default_factory=dict)
-    block_timeout_s: float = 5.0
-    outage_buffer: int = 100_000
-    min_priority: str = "DEBUG"
-    hostname: str = field(default_factory=socket.gethostname)
-    sink_capacity: int = 10_000
-    drain_timeout_s: float = 30.0
-    #: Evaluations a batch may fail while OPA evaluates others before it is poison (split,
-    #: then dead-lettered document by document).
-    max_attempts: int = 3
-    #: Source losses per second above which "syscall event drop" is raised.
-    drop_alert_threshold: float = 0.0
-    monitor_interval_s: float = 1.0
-    select_syscalls: bool = True
-    #: "auto": send OPA only the fields the policies in ``policy_dirs`` read (alerts still
-    #: carry the full document); "off": full documents.
-    opa_projection: str = "auto"
-    #: The Rego files / directories OPA loaded, for the projection.
-    policy_dirs: tuple[Path, ...] = ()
-    #: "on": the probes drop opens no rule can flag (data.bpfopa.kernel_filter), counted.
-    kernel_filter: KernelFilterMode = "on"
-    #: "auto": documents no rule can flag (data.bpfopa.lib.events.by_syscall's prefilter, and
-    #: syscalls no rule declares) are judged in Python and never sent; "off": all are sent.
-    prefilter: str = "auto"
-    #: How often the prefilter's constants are re-read from OPA (its policies may change).
-    prefilter_refresh_s: float = 10.0
-    #: "summary": alerts carry their output fields and a process summary; "full": also the
-    #: evaluated document (environment values masked either way).
-    alert_document: str = "summary"
-    #: The field registry alerts' output_fields come from (policies/fields.json).
-    field_registry: Path = DEFAULT_REGISTRY_FILE
-    #: How long an event waits for its container's metadata from the runtime before it goes
-    #: on without (``process.container.metadata: "late"``).
-    container_wait_ms: float = 50.0
-    #: The same for execs: a container's first exec comes while its engine is still starting
-    #: it, and engines answer only once the start is done.
-    container_exec_wait_ms: float = 500.0
-
-    def __post_init__(self) -> None:
-        if self.opa_projection not in PROJECTION_MODES:
-            raise ValueError(
-                f"opa_projection must be one of {PROJECTION_MODES}, not {self.opa_projection!r}"
-            )
-        if self.kernel_filter not in KERNEL_FILTER_MODES:
-            raise ValueError(f"kernel_filter must be one of {KERNEL_FILTER_MODES}")
-        if self.prefilter not in PREFILTER_MODES:
-            raise ValueError(f"prefilter must be one of {PREFILTER_MODES}, not {self.prefilter!r}")
-        if not self.prefilter_refresh_s > 0:
-            raise ValueError("prefilter_refresh_s must be > 0")
-        if not 0 <= self.container_wait_ms <= 10_000:
-            raise ValueError("container_wait_ms must be between 0 and 10000")
-        if not 0 <= self.container_exec_wait_ms <= 10_000:
-            raise ValueError("container_exec_wait_ms must be between 0 and 10000")
-        priority_rank(self.min_priority)  # raises ValueError on an unknown level
-        unknown = set(self.queue_policies) - set(STAGE_NAMES)
-        if unknown:
-            raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages: {STAGE_NAMES}")
-        if min(self.batch_size, self.inflight, self.queue_capacity, self.max_attempts) < 1:
-            raise ValueError("batch_size, inflight, queue_capacity and max_attempts must be >= 1")
-
-    def policy_for(self, stage: str) -> QueuePolicy:
-        return self.queue_policies.get(stage, self.queue_policy)
 
 
 class Pipeline:
@@ -164,13 +73,7 @@ class Pipeline:
         self.state = Lifecycle.NEW
         self.ready = False
         self.selected_syscalls: frozenset[str] | None = None
-        #: Why documents go to OPA unprojected, when they do.
-        self.projection_off_reason: str | None = "not started"
-        #: Why every document goes to OPA, when it does.
-        self.prefilter_off_reason: str | None = "not started"
-        self._policy_plan: ProjectionPlan | None = None
         self.kernel_filter = KernelFilterControl(self.config.kernel_filter)
-        self._policy_plan_error = "not derived"
         self.internal_alerts: Counter[str] = Counter()
         cfg = self.config
         self.dedup = Deduplicator(cfg.dedup_window_ms / 1000, cfg.dedup_max_keys)
@@ -206,6 +109,8 @@ class Pipeline:
         else:
             self.source_stage = SourceStage(source, to_dedup)
         self.dedup_stage = DedupStage(self.dedup, to_dedup, to_batch)
+        #: The projection and the prefilter of the policies OPA serves.
+        self.policy_derived = PolicyDerived(client, cfg, self.dedup_stage)
         self.batch_stage = BatchStage(
             self.batcher, to_batch, to_policy, on_batch, idle=lambda: self.policy_stage.idle
         )
@@ -234,10 +139,8 @@ class Pipeline:
             self.event_queues.insert(0, (self.container_stage.inbox, self.container_stage))
         self._monitor: asyncio.Task[None] | None = None
         self._prefilter_refresher: asyncio.Task[None] | None = None
-        self._last_source: dict[str, int] = {}
-        self._last_stage_drops: dict[str, int] = {}
+        self._losses = LossMonitor(cfg.monitor_interval_s, cfg.drop_alert_threshold, cfg.hostname)
         self._stop_requested = False
-        self._swapping_policies = False
 
     @property
     def event_stages(self) -> list[Stage]:
@@ -315,9 +218,9 @@ class Pipeline:
 
     async def _prepare(self) -> None:
         await self.client.check_policies()
-        await self._derive_policy_plan()
-        await self._load_prefilter()
-        await self._setup_projection()
+        await self.policy_derived.derive()
+        await self.policy_derived.load_prefilter()
+        await self.policy_derived.setup_projection()
         wanted = await self.client.syscalls() if self.config.select_syscalls else None
         # A live source can only reconfigure its probes once they are loaded: start first.
         await self.source.start()
@@ -335,7 +238,7 @@ class Pipeline:
         """Load the policies' kernel filter into the probes if it changed (call after the
         policies changed); without the proof that every rule reads through by_syscall, every
         open syscall stays unfiltered."""
-        plan = self._policy_plan
+        plan = self.policy_derived.plan
         await self.kernel_filter.reload(
             self.client, self.source, None if plan is None else plan.unscoped_rules
         )
@@ -343,22 +246,12 @@ class Pipeline:
     async def before_policy_swap(self) -> None:
         """New rules may read what the current prefilter drops or the projection leaves out:
         send every document, whole, until :meth:`policies_changed` derives both again."""
-        self._swapping_policies = True  # the periodic prefilter refresh must wait
-        self.dedup_stage.prefilter = None
-        self.prefilter_off_reason = "policies are being reloaded"
-        if self.config.opa_projection != "off":
-            await self.client.set_projection_plan(None)
-            self.projection_off_reason = "policies are being reloaded"
+        await self.policy_derived.before_swap()
 
     async def policies_changed(self, policy_dirs: Sequence[Path] | None = None) -> None:
         """OPA serves other policies now (``policy_dirs``: their files): derive the projection
         and the prefilter again, and capture the syscalls the new rules declare."""
-        self._swapping_policies = True
-        self._policy_plan_error = "not derived"
-        await self._derive_policy_plan(policy_dirs)
-        self._swapping_policies = False
-        await self._load_prefilter()
-        await self._setup_projection()
+        await self.policy_derived.rederive(policy_dirs)
         if self.config.select_syscalls:
             wanted = await self.client.syscalls()
             if wanted is not None:
@@ -367,115 +260,26 @@ class Pipeline:
         # The kernel filter is computed from the policies too.
         await self.reload_kernel_filter()
 
-    async def _derive_policy_plan(self, policy_dirs: Sequence[Path] | None = None) -> None:
-        """What the local policy files read: the field projection's input, and the proof the
-        prefilter needs that every rule sees documents only through lib/events.by_syscall."""
-        self._policy_plan = self.client.projection_plan  # derived by the caller
-        if self._policy_plan is not None:
-            return
-        dirs = tuple(policy_dirs) if policy_dirs is not None else self.config.policy_dirs
-        if not dirs:
-            self._policy_plan_error = "no local policy files"
-            return
-        try:
-            self._policy_plan = await asyncio.to_thread(derive_plan, dirs)
-        except (BpfopaError, OSError, ValueError, KeyError, TypeError) as exc:
-            self._policy_plan_error = f"derivation failed: {exc}"
-
-    def _prefilter_unsound(self) -> str | None:
-        """Why the prefilter could drop a document some rule reads, or None."""
-        plan = self._policy_plan
-        if plan is None:
-            return (
-                "cannot check that every rule reads documents through lib/events.by_syscall "
-                f"({self._policy_plan_error}; give the server's policy files with --policies)"
-            )
-        if plan.unscoped_rules:
-            return "rule packages read documents outside lib/events.by_syscall: " + ", ".join(
-                plan.unscoped_rules
-            )
-        return None
-
-    async def _load_prefilter(self) -> None:
-        """(Re-)read the prefilter's constants from OPA; never fatal: every document is sent."""
-        stage = self.dedup_stage
-        if self._swapping_policies:
-            return
-        if self.config.prefilter == "off":
-            self.prefilter_off_reason = "--prefilter off"
-            stage.prefilter = None
-            return
-        unsound = self._prefilter_unsound()
-        if unsound is not None:
-            if self.prefilter_off_reason != unsound:
-                log.warning("policy prefilter off, sending every document to OPA: %s", unsound)
-            self.prefilter_off_reason = unsound
-            stage.prefilter = None
-            return
-        try:
-            prefilter = await load_prefilter(self.client)
-        except OpaUnavailableError as exc:
-            # OPA is down (the policy stage buffers meanwhile): keep what we have, retry later.
-            log.debug("policy prefilter not refreshed: %s", exc)
-            if stage.prefilter is None:
-                self.prefilter_off_reason = f"OPA unavailable: {exc}"
-            return
-        except PolicyEngineError as exc:
-            if stage.prefilter is not None or self.prefilter_off_reason == "not started":
-                log.warning("policy prefilter off, sending every document to OPA: %s", exc)
-            stage.prefilter = None
-            self.prefilter_off_reason = str(exc)
-            return
-        if stage.prefilter is None and self.prefilter_off_reason != "not started":
-            log.warning("policy prefilter on again")
-        stage.prefilter = prefilter
-        self.prefilter_off_reason = None
-
     async def _refresh_prefilter(self) -> None:
         while True:
             await asyncio.sleep(self.config.prefilter_refresh_s)
-            if self._swapping_policies:  # policies_changed() reloads both
+            if self.policy_derived.swapping:  # policies_changed() reloads both
                 continue
             try:
-                await self._load_prefilter()
+                await self.policy_derived.load_prefilter()
                 await self.reload_kernel_filter()
             except Exception:  # a bug here must not stop the refreshes silently
                 log.exception("policy prefilter refresh failed")
 
-    async def _setup_projection(self) -> None:
-        """Apply the projection derived from the policy files (never fatal: full documents)."""
-        cfg = self.config
-        if cfg.opa_projection == "off":
-            self.projection_off_reason = "--opa-projection off"
-            await self.client.set_projection_plan(None)
-            return
-        if self.client.projection_plan is not None:  # derived by the caller
-            self.projection_off_reason = None
-            return
-        plan = self._policy_plan
-        if plan is None:
-            self.projection_off_reason = self._policy_plan_error
-            if cfg.policy_dirs:
-                log.warning(
-                    "field projection off, sending full documents: %s", self._policy_plan_error
-                )
-            else:
-                log.warning(
-                    "field projection off: the policy files of the OPA at %s are unknown "
-                    "(give them with --policies DIR); sending full documents",
-                    self.client.config.url,
-                )
-            return
-        for site in plan.keep_sites:
-            log.warning(
-                "field projection: %s:%d uses %s whole (%s)",
-                site.file,
-                site.row,
-                site.path or "the whole document",
-                site.reason,
-            )
-        await self.client.set_projection_plan(plan)
-        self.projection_off_reason = None
+    @property
+    def projection_off_reason(self) -> str | None:
+        """Why documents go to OPA unprojected, when they do."""
+        return self.policy_derived.projection_off_reason
+
+    @property
+    def prefilter_off_reason(self) -> str | None:
+        """Why every document goes to OPA, when it does."""
+        return self.policy_derived.prefilter_off_reason
 
     async def _abort(self) -> None:
         """Cancellation or a crash: stop the source, let each stage drain without waiting."""
@@ -512,45 +316,7 @@ class Pipeline:
 
     async def _check_losses(self) -> None:
         """Raise internal alerts for source losses and pipeline drops since the last check."""
-        interval = self.config.monitor_interval_s
-        counters = {k: v for k, v in self.source.counters().items() if _is_loss_counter(k)}
-        deltas = {k: v - self._last_source.get(k, 0) for k, v in counters.items()}
-        self._last_source = dict(counters)
-        lost = sum(d for d in deltas.values() if d > 0)
-        alerts: list[Alert] = []
-        if lost > 0 and lost / interval > self.config.drop_alert_threshold:
-            alerts.append(
-                internal_alert(
-                    RULE_SYSCALL_DROP,
-                    "CRITICAL",
-                    f"bpfopa internal: syscall event drop. {lost} system calls lost "
-                    f"in the last {interval:g}s",
-                    {"n_drops": lost, **{f"n_{k}": v for k, v in deltas.items() if v}},
-                    self.config.hostname,
-                )
-            )
-        stage_drops = {
-            f"{stage.name}.{reason}": count
-            for stage in self.stages
-            for reason, count in stage.stats.dropped.items()
-        }
-        drop_deltas = {
-            k: v - self._last_stage_drops.get(k, 0)
-            for k, v in stage_drops.items()
-            if v - self._last_stage_drops.get(k, 0) > 0
-        }
-        self._last_stage_drops = stage_drops
-        if drop_deltas:
-            alerts.append(
-                internal_alert(
-                    RULE_PIPELINE_DROP,
-                    "CRITICAL",
-                    f"bpfopa internal: pipeline event drop. {sum(drop_deltas.values())} events "
-                    "dropped in the pipeline",
-                    {"n_drops": sum(drop_deltas.values()), **drop_deltas},
-                    self.config.hostname,
-                )
-            )
+        alerts = self._losses.alerts(self.source.counters(), self.stages)
         if alerts:
             await self.publish(alerts)
 

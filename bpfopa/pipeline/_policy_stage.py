@@ -19,16 +19,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bpfopa.errors import PolicyEngineError
-from bpfopa.output import AlertBuilder, FieldRegistry, internal_alert, priority_rank
+from bpfopa.output import AlertBuilder, FieldRegistry
 from bpfopa.pipeline._channel import Channel
+from bpfopa.pipeline._policy_alerts import (
+    RULE_OPA_RECOVERED,
+    RULE_OPA_UNAVAILABLE,
+    RULE_RULE_FAULT,
+    PolicyAlerts,
+)
+from bpfopa.pipeline._policy_backlog import Backlog, Batch
 from bpfopa.pipeline._stages import Stage
-from bpfopa.policy import Evaluation, OpaClient, Rejection, RuleFault
+from bpfopa.policy import Evaluation, OpaClient, Rejection
 
 __all__ = [
     "RULE_OPA_RECOVERED",
@@ -42,16 +48,6 @@ log = logging.getLogger(__name__)
 Document = dict[str, Any]
 Alert = dict[str, Any]
 Publish = Callable[[list[Alert]], Awaitable[None]]
-
-RULE_OPA_UNAVAILABLE = "bpfopa internal: policy engine unavailable"
-RULE_OPA_RECOVERED = "bpfopa internal: policy engine recovered"
-RULE_RULE_FAULT = "bpfopa internal: rule evaluation error"
-
-
-@dataclass(eq=False, slots=True)
-class _Batch:
-    docs: list[Document]
-    attempts: int = 0
 
 
 class PolicyStage(Stage):
@@ -76,42 +72,51 @@ class PolicyStage(Stage):
         alert_builder: AlertBuilder | None = None,
     ) -> None:
         super().__init__("policy", inbox, None)
-        self.alert_builder = alert_builder or AlertBuilder(FieldRegistry.load(), hostname)
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
         self.client = client
         self._publish = publish
-        self.hostname = hostname
         self.max_inflight = max_inflight
         self.outage_buffer = outage_buffer
-        self.min_rank = priority_rank(min_priority)
         self.drain_timeout_s = drain_timeout_s
         self.max_attempts = max_attempts
         self.probe_initial_s = probe_initial_s
         self.probe_max_s = probe_max_s
         self.regrow_after_s = regrow_after_s
-        self.rule_fault_alert_interval_s = rule_fault_alert_interval_s
+        self._alerts = PolicyAlerts(
+            client,
+            alert_builder or AlertBuilder(FieldRegistry.load(), hostname),
+            hostname=hostname,
+            min_priority=min_priority,
+            rule_fault_alert_interval_s=rule_fault_alert_interval_s,
+        )
         self.outage = False
         self.outages = 0
         self.recoveries = 0
         self.poisoned = 0
         #: At most this many documents per request (None: whole batches), after poison splits.
         self.request_limit: int | None = None
-        self.alerts_by_rule: Counter[tuple[str, str]] = Counter()
-        self.filtered_alerts = 0
-        self._backlog: deque[_Batch] = deque()
-        self._backlog_events = 0
+        self._backlog = Backlog(outage_buffer, self.stats)
         self._slots = asyncio.Semaphore(max_inflight)
         self._inflight: dict[asyncio.Task[None], int] = {}
         self._drainer: asyncio.Task[None] | None = None
         self._last_poison = 0.0
         self._largest_batch = 0
-        self._rule_alerted: dict[str, float] = {}
         self._drain_deadline: float | None = None
 
     @property
+    def alerts_by_rule(self) -> Counter[tuple[str, str]]:
+        """Alerts published, by (rule, priority)."""
+        return self._alerts.alerts_by_rule
+
+    @property
+    def filtered_alerts(self) -> int:
+        """Alerts below ``min_priority``, not published."""
+        return self._alerts.filtered_alerts
+
+    @property
     def backlog_events(self) -> int:
-        return self._backlog_events
+        return self._backlog.events
 
     @property
     def inflight_events(self) -> int:
@@ -135,7 +140,7 @@ class PolicyStage(Stage):
             while (docs := await self.inbox.get()) is not None:
                 self.stats.received += len(docs)
                 for part in self._chunks(docs):
-                    await self._submit(_Batch(part))
+                    await self._submit(Batch(part))
             await self._finish()
         except asyncio.CancelledError:
             self._abandon("cancelled")
@@ -147,13 +152,13 @@ class PolicyStage(Stage):
         if self._drain_deadline is None:
             self._drain_deadline = self._loop_time() + self.drain_timeout_s
 
-    async def _submit(self, batch: _Batch) -> None:
+    async def _submit(self, batch: Batch) -> None:
         if not (self.outage or self._backlog) and await self._acquire_slot():
             if not self.outage:
                 self._spawn(batch)
                 return
             self._slots.release()  # declared while we waited for a slot: do not send it
-        self._to_backlog(batch)
+        self._backlog.put(batch)
         self._ensure_drainer()
 
     async def _acquire_slot(self) -> bool:
@@ -219,8 +224,8 @@ class PolicyStage(Stage):
                 "policy engine still unavailable after %.0fs of draining: %d events not "
                 "evaluated (%d buffered, %d in flight)",
                 self.drain_timeout_s,
-                self._backlog_events + self.inflight_events,
-                self._backlog_events,
+                self._backlog.events + self.inflight_events,
+                self._backlog.events,
                 self.inflight_events,
             )
             tasks = self._abandon("opa_unavailable_at_exit")
@@ -234,21 +239,20 @@ class PolicyStage(Stage):
             tasks.append(self._drainer)
         for task in self._inflight:
             task.cancel()
-        self.stats.drop(reason, self._backlog_events)
+        self.stats.drop(reason, self._backlog.events)
         self.stats.drop(f"{reason}_in_flight", self.inflight_events)
         self._inflight.clear()
         self._backlog.clear()
-        self._backlog_events = 0
         return tasks
 
     # -- evaluation ---------------------------------------------------------------------------
 
-    def _spawn(self, batch: _Batch) -> None:
+    def _spawn(self, batch: Batch) -> None:
         task = asyncio.create_task(self._evaluate_guarded(batch))
         self._inflight[task] = len(batch.docs)
         task.add_done_callback(lambda done: self._inflight.pop(done, None))
 
-    async def _evaluate_guarded(self, batch: _Batch) -> None:
+    async def _evaluate_guarded(self, batch: Batch) -> None:
         task = asyncio.current_task()
         try:
             await self._evaluate(batch)
@@ -258,7 +262,7 @@ class PolicyStage(Stage):
             log.exception("policy stage: unexpected error; %d events lost", lost)
             self.stats.drop("internal_error", lost)
 
-    async def _evaluate(self, batch: _Batch) -> None:
+    async def _evaluate(self, batch: Batch) -> None:
         task = asyncio.current_task()
         try:
             try:
@@ -268,7 +272,7 @@ class PolicyStage(Stage):
                 # for OPA to evaluate again; the internal alert carries the reason.
                 self._inflight.pop(task, None)  # type: ignore[arg-type]
                 batch.attempts += 1
-                self._to_backlog(batch, front=True)
+                self._backlog.put(batch, front=True)
                 await self._enter_outage(exc)
                 self._ensure_drainer()
                 return
@@ -280,69 +284,9 @@ class PolicyStage(Stage):
     async def _deliver(self, docs: list[Document], evaluation: Evaluation) -> None:
         self.stats.emitted += len(docs) - len(evaluation.rejected)
         self.stats.drop("opa_rejected", len(evaluation.rejected))
-        alerts: list[Alert] = self._rule_fault_alerts(evaluation.rule_faults)
-        for verdict in evaluation.alerts:
-            if priority_rank(verdict.priority) > self.min_rank:
-                self.filtered_alerts += 1
-                continue
-            self.alerts_by_rule[(verdict.rule, verdict.priority)] += 1
-            alerts.append(
-                self.alert_builder.build(
-                    docs[verdict.index],
-                    rule=verdict.rule,
-                    priority=verdict.priority,
-                    output=verdict.output,
-                    tags=verdict.tags,
-                    rule_id=verdict.id,
-                    output_fields=verdict.output_fields,
-                )
-            )
+        alerts = self._alerts.of_evaluation(docs, evaluation, self._loop_time())
         if alerts:
             await self._publish(alerts)
-
-    def _rule_fault_alerts(self, faults: Sequence[RuleFault]) -> list[Alert]:
-        """One internal alert per faulty rule, at most every ``rule_fault_alert_interval_s``."""
-        if not faults:
-            return []
-        now = self._loop_time()
-        reasons = {fault.rule: fault.reason for fault in faults}
-        alerts = []
-        for rule, count in Counter(fault.rule for fault in faults).items():
-            last = self._rule_alerted.get(rule)
-            if last is not None and now - last < self.rule_fault_alert_interval_s:
-                continue
-            self._rule_alerted[rule] = now
-            reason = reasons[rule][:500]
-            log.error("rule %s could not evaluate %d documents: %s", rule, count, reason)
-            alerts.append(
-                internal_alert(
-                    RULE_RULE_FAULT,
-                    "ERROR",
-                    f"bpfopa internal: rule {rule} could not evaluate {count} documents "
-                    f"(every other rule judged them): {reason}",
-                    {
-                        "rule.id": rule,
-                        "n_documents": count,
-                        "n_total": self.client.rule_faults[rule],
-                        "error": reason,
-                    },
-                    self.hostname,
-                )
-            )
-        return alerts
-
-    def _to_backlog(self, batch: _Batch, *, front: bool = False) -> None:
-        room = self.outage_buffer - self._backlog_events
-        if room < len(batch.docs):
-            self.stats.drop("opa_unavailable", len(batch.docs) - max(room, 0))
-            batch.docs = batch.docs[: max(room, 0)]
-        if not batch.docs:
-            return
-        if front:
-            self._backlog.appendleft(batch)
-        else:
-            self._backlog.append(batch)
-        self._backlog_events += len(batch.docs)
 
     # -- outage and recovery ------------------------------------------------------------------
 
@@ -352,38 +296,14 @@ class PolicyStage(Stage):
         self.outage = True
         self.outages += 1
         log.error("policy engine unavailable: %s", error)
-        await self._publish(
-            [
-                internal_alert(
-                    RULE_OPA_UNAVAILABLE,
-                    "CRITICAL",
-                    f"Policy engine unavailable; events are buffered (up to "
-                    f"{self.outage_buffer}) until it evaluates again: {error}",
-                    {"opa.url": self.client.config.url, "error": str(error)},
-                    self.hostname,
-                )
-            ]
-        )
+        await self._publish([self._alerts.unavailable(error, self.outage_buffer)])
 
     async def _recover(self) -> None:
         self.outage = False
         self.recoveries += 1
-        log.warning("policy engine recovered; %d buffered events", self._backlog_events)
-        await self._publish(
-            [
-                internal_alert(
-                    RULE_OPA_RECOVERED,
-                    "NOTICE",
-                    f"Policy engine recovered; evaluating {self._backlog_events} buffered events",
-                    {
-                        "opa.url": self.client.config.url,
-                        "buffered": self._backlog_events,
-                        "dropped": self.stats.dropped["opa_unavailable"],
-                    },
-                    self.hostname,
-                )
-            ]
-        )
+        log.warning("policy engine recovered; %d buffered events", self._backlog.events)
+        dropped = self.stats.dropped["opa_unavailable"]
+        await self._publish([self._alerts.recovered(self._backlog.events, dropped)])
 
     def _ensure_drainer(self) -> None:
         if self._drainer is None or self._drainer.done():
@@ -403,25 +323,12 @@ class PolicyStage(Stage):
             if self.outage or not self._backlog:  # an in-flight batch failed meanwhile
                 self._slots.release()
                 continue
-            batch = self._take_head()
-            self._backlog_events -= len(batch.docs)
-            self._backlog.popleft()
-            self._spawn(batch)
-
-    def _take_head(self) -> _Batch:
-        """The head of the backlog, first cut to the request limit."""
-        head = self._backlog[0]
-        limit = self.request_limit
-        if limit is not None and len(head.docs) > limit:
-            rest = _Batch(head.docs[limit:], head.attempts)
-            head.docs = head.docs[:limit]
-            self._backlog.insert(1, rest)
-        return head
+            self._spawn(self._backlog.pop_head(self.request_limit))
 
     async def _probe(self) -> bool:
         """Re-send the head of the backlog; True when it was evaluated (recovery) or, being
         poison, split or dead-lettered (progress either way)."""
-        batch = self._take_head()
+        batch = self._backlog.head(self.request_limit)
         await self._slots.acquire()
         try:
             evaluation = await self.client.evaluate(batch.docs, retry=False)
@@ -434,25 +341,19 @@ class PolicyStage(Stage):
             return False
         finally:
             self._slots.release()
-        if batch in self._backlog:  # not abandoned meanwhile
-            self._backlog.remove(batch)
-            self._backlog_events -= len(batch.docs)
+        self._backlog.remove(batch)  # unless abandoned meanwhile
         await self._recover()
         await self._deliver(batch.docs, evaluation)
         return True
 
-    def _poison(self, batch: _Batch, error: BaseException) -> None:
+    def _poison(self, batch: Batch, error: BaseException) -> None:
         """OPA evaluates other requests but never this batch: halve it, or dead-letter it."""
         if batch not in self._backlog:
             return
-        index = self._backlog.index(batch)
-        del self._backlog[index]
         self._last_poison = self._loop_time()
         docs = batch.docs
         if len(docs) > 1:
-            middle = len(docs) // 2
-            self._backlog.insert(index, _Batch(docs[middle:]))
-            self._backlog.insert(index, _Batch(docs[:middle]))
+            middle = self._backlog.split(batch)
             if self.request_limit is None or middle < self.request_limit:
                 self.request_limit = middle
                 log.warning(
@@ -464,7 +365,7 @@ class PolicyStage(Stage):
                     error,
                 )
             return
-        self._backlog_events -= len(docs)
+        self._backlog.remove(batch)
         self.poisoned += len(docs)
         self.stats.drop("poison", len(docs))
         reason = (

@@ -9,9 +9,8 @@ from bpfopa.policy._client import (
     PolicyAlert,
     Rejection,
     RuleFault,
-    check_status,
-    opa_errors,
 )
+from bpfopa.policy._opa_errors import check_status, opa_errors
 from bpfopa.policy._prefilter import (
     PREFILTER_DATA_PATHS,
     Prefilter,

@@ -12,12 +12,11 @@ every other document still gets its verdict.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import ssl
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -33,17 +32,21 @@ from tenacity import (
 )
 
 from bpfopa.errors import (
-    BpfopaError,
     OpaRejectedError,
-    OpaTimeoutError,
-    OpaUnavailableError,
     PolicyEngineError,
     PolicyMissingError,
 )
 from bpfopa.output import DeadLetterFile
 from bpfopa.policy._isolation import isolate_documents, isolate_rules
+from bpfopa.policy._opa_errors import (
+    EVAL_ERROR_CODES,
+    check_status,
+    eval_error_codes,
+    is_retriable,
+    opa_errors,
+)
 from bpfopa.policy._projection import Projection, ProjectionPlan, exception_field_paths
-from bpfopa.policy._verdicts import Evaluation, PolicyAlert, Rejection, RuleFault
+from bpfopa.policy._verdicts import Evaluation, PolicyAlert, Rejection, RuleFault, parse_alerts
 
 __all__ = [
     "DeadLetterFile",
@@ -53,28 +56,9 @@ __all__ = [
     "PolicyAlert",
     "Rejection",
     "RuleFault",
-    "check_status",
-    "opa_errors",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Error codes in a 500 body that one input document can cause: retrying the same batch cannot
-#: help, isolating the document can. Other 500s (OPA overloaded, crashed handler) are retriable.
-EVAL_ERROR_CODES = frozenset(
-    {"eval_conflict_error", "eval_type_error", "eval_builtin_error", "eval_internal_error"}
-)
-#: Priorities of the policy contract, highest first.
-PRIORITIES = (
-    "EMERGENCY",
-    "ALERT",
-    "CRITICAL",
-    "ERROR",
-    "WARNING",
-    "NOTICE",
-    "INFORMATIONAL",
-    "DEBUG",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,84 +80,6 @@ class OpaClientConfig:
     package: str = "bpfopa/main"
     #: How often the exception data is re-read when the projection depends on it.
     projection_refresh_s: float = 10.0
-
-
-@contextlib.contextmanager
-def opa_errors(url: str) -> Iterator[None]:
-    """Translate transport exceptions to :mod:`bpfopa.errors`, the most specific class first."""
-    try:
-        yield
-    except BpfopaError:
-        raise
-    except TimeoutError as exc:
-        raise OpaTimeoutError(f"OPA at {url} did not answer in time") from exc
-    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
-        # A certificate problem does not heal by retrying: not OpaUnavailableError.
-        raise PolicyEngineError(f"TLS handshake with OPA at {url} failed: {exc}") from exc
-    except aiohttp.ClientConnectorError as exc:
-        raise OpaUnavailableError(f"cannot connect to OPA at {url}: {exc.os_error}") from exc
-    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-        raise OpaUnavailableError(f"connection to OPA at {url} broke: {exc!r}") from exc
-    except aiohttp.ClientError as exc:
-        raise PolicyEngineError(f"HTTP client error talking to OPA at {url}: {exc!r}") from exc
-    except orjson.JSONDecodeError as exc:
-        raise OpaUnavailableError(f"OPA at {url} sent a body that is not JSON: {exc}") from exc
-
-
-def _eval_error_codes(body: bytes) -> set[str]:
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return set()
-    if not isinstance(parsed, dict):
-        return set()
-    errors = parsed.get("errors")
-    codes = set()
-    if isinstance(errors, list):
-        codes = {e.get("code") for e in errors if isinstance(e, dict)}
-    return {c for c in codes if isinstance(c, str)}
-
-
-def check_status(url: str, status: int, body: bytes) -> None:
-    """Raise the error class an OPA answer with ``status`` stands for (nothing for 2xx)."""
-    if 200 <= status < 300:
-        return
-    text = body.decode("utf-8", "replace")[:2000]
-    if status in (401, 403):
-        raise PolicyEngineError(f"OPA at {url} refused the request ({status}): check the token")
-    if status == 500 and _eval_error_codes(body) & EVAL_ERROR_CODES:
-        raise OpaRejectedError(f"OPA could not evaluate the input: {text}", status, text)
-    if status == 429 or status >= 500:
-        raise OpaUnavailableError(f"OPA at {url} answered {status}: {text[:300]}")
-    raise OpaRejectedError(f"OPA at {url} rejected the request ({status}): {text}", status, text)
-
-
-def _is_retriable(exc: BaseException) -> bool:
-    return isinstance(exc, BpfopaError) and exc.retriable
-
-
-def _parse_alert(item: Any, batch_size: int) -> PolicyAlert | None:
-    if not isinstance(item, dict):
-        return None
-    index, rule, priority = item.get("index"), item.get("rule"), item.get("priority")
-    if not isinstance(index, int) or not 0 <= index < batch_size:
-        return None
-    if not isinstance(rule, str) or not isinstance(priority, str):
-        return None
-    priority = priority.upper()
-    if priority not in PRIORITIES:
-        return None
-    tags = item.get("tags")
-    fields = item.get("output_fields")
-    return PolicyAlert(
-        index=index,
-        rule=rule,
-        id=str(item.get("id", "")),
-        priority=priority,
-        output=str(item.get("output", "")),
-        tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
-        output_fields=tuple(str(f) for f in fields) if isinstance(fields, list) else (),
-    )
 
 
 class OpaClient:
@@ -379,7 +285,7 @@ class OpaClient:
     ) -> Mapping[str, Any] | None:
         """The enabled rules (``data.bpfopa.main._rules``) when ``error`` is an evaluation
         error some rule causes; None when documents must be isolated instead."""
-        if error.status != 500 or not _eval_error_codes(error.body.encode()) & EVAL_ERROR_CODES:
+        if error.status != 500 or not eval_error_codes(error.body.encode()) & EVAL_ERROR_CODES:
             return None
         try:
             rules = await self.get_data(f"{self.config.package}/_rules")
@@ -394,7 +300,7 @@ class OpaClient:
         self, documents: list[Any], rules: Mapping[str, Any] | None, attempts: int
     ) -> tuple[list[PolicyAlert], int]:
         retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_retriable),
+            retry=retry_if_exception(is_retriable),
             # Full jitter: many clients (or in-flight batches) do not retry in lock-step.
             wait=wait_random_exponential(
                 multiplier=self.config.retry_initial_s, max=self.config.retry_max_s
@@ -452,19 +358,6 @@ class OpaClient:
                 f"{context}: data.{self.config.package.replace('/', '.')}.alerts is undefined at "
                 f"{self._base}: the bpfopa policies are not loaded (or the package is broken)"
             )
-        result = parsed["result"]
-        if not isinstance(result, list):
-            raise PolicyEngineError(
-                f"{context}: data.bpfopa.main.alerts is a {type(result).__name__}, not a set"
-            )
-        alerts: list[PolicyAlert] = []
-        malformed = 0
-        for item in result:
-            alert = _parse_alert(item, batch_size)
-            if alert is None:
-                malformed += 1
-                log.warning("ignoring a malformed verdict from the policies: %r", item)
-            else:
-                alerts.append(alert)
+        alerts, malformed = parse_alerts(parsed["result"], batch_size, context)
         self.malformed_verdicts += malformed
         return alerts, malformed

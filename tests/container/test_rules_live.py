@@ -15,7 +15,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ PRIVILEGED = "Launch Privileged Container"
 EXEC_WAIT_MS = 3000
 #: Images Launch Disallowed Container lets start (data.bpfopa.config.allowed_container_images).
 ALLOWED_IMAGES = ["bpfopa-test-tools"]
+NO_NETWORK = ("--network", "none")
+HOST_NETWORK = ("--network", "host")
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ def run_container(
     engine: DockerEngine,
     image: str,
     argv: Sequence[str],
-    options: Sequence[str] = ("--network", "none"),
+    options: Sequence[str] = NO_NETWORK,
     expected: set[str] | None = None,
 ) -> Ran:
     """Run `argv` in a new container to its end and collect the alerts raised inside it.
@@ -145,17 +147,33 @@ def assert_exactly(ran: Ran, expected: set[str], image: str) -> None:
         assert fields["container.image.repository"] == repository
 
 
-def check(
-    live: LiveRun,
-    engine: DockerEngine,
-    image: str,
-    argv: Sequence[str],
-    expected: set[str],
-    options: Sequence[str] = ("--network", "none"),
-) -> Ran:
-    ran = run_container(live, engine, image, argv, options, expected)
-    assert_exactly(ran, expected, image)
-    return ran
+@dataclass(frozen=True)
+class Containers:
+    """Runs actions in new containers of one engine and image, under the module's run."""
+
+    live: LiveRun
+    engine: DockerEngine
+    image: str
+
+    def check(
+        self, argv: Sequence[str], expected: set[str], options: Sequence[str] = NO_NETWORK
+    ) -> Ran:
+        """Run ``argv`` in a container: exactly the ``expected`` alerts, with its metadata."""
+        ran = run_container(self.live, self.engine, self.image, argv, options, expected)
+        assert_exactly(ran, expected, self.image)
+        return ran
+
+
+@pytest.fixture
+def containers(live: LiveRun, docker_engine: DockerEngine, tool_image: str) -> Containers:
+    return Containers(live, docker_engine, tool_image)
+
+
+@pytest.fixture
+def privileged_containers(
+    live: LiveRun, privileged_engine: DockerEngine, tool_image: str
+) -> Containers:
+    return Containers(live, privileged_engine, tool_image)
 
 
 # --- programs run by name ------------------------------------------------------------------
@@ -179,48 +197,32 @@ EXEC_CASES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 
 @pytest.mark.parametrize(("argv", "expected"), EXEC_CASES.values(), ids=EXEC_CASES.keys())
 def test_exec_in_container(
-    live: LiveRun,
-    docker_engine: DockerEngine,
-    tool_image: str,
-    argv: tuple[str, ...],
-    expected: frozenset[str],
+    containers: Containers, argv: tuple[str, ...], expected: frozenset[str]
 ) -> None:
-    check(live, docker_engine, tool_image, argv, set(expected))
+    containers.check(argv, set(expected))
 
 
-def test_drop_and_execute_new_binary_in_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_drop_and_execute_new_binary_in_container(containers: Containers) -> None:
     # A binary of the image (lower layer) runs without an alert; a copy written after the
     # container started lives in the upper layer.
-    check(live, docker_engine, tool_image, [ACT], set())
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check([ACT], set())
+    containers.check(
         ["/bin/sh", "-c", f"cp {ACT} /tmp/dropped && /tmp/dropped"],
         {"Drop and execute new binary in container"},
     )
 
 
-def test_terminal_shell_in_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_terminal_shell_in_container(containers: Containers) -> None:
     # `docker run -t`: the container's shell gets a terminal; its parent is the runtime's shim.
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         ["/bin/sh", "-c", "exit 0"],
         {"Terminal shell in container"},
         ("-t", "--network", "none"),
     )
 
 
-def test_packet_socket_created_in_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
-    check(live, docker_engine, tool_image, [ACT, "packet"], {"Packet socket created in container"})
+def test_packet_socket_created_in_container(containers: Containers) -> None:
+    containers.check([ACT, "packet"], {"Packet socket created in container"})
 
 
 @pytest.fixture
@@ -234,22 +236,13 @@ def loopback_listener() -> Iterator[tuple[str, int]]:
         server.close()
 
 
-HOST_NETWORK = ("--network", "host")
-
-
 def test_contact_k8s_api_server_from_container(
-    live: LiveRun,
-    docker_engine: DockerEngine,
-    tool_image: str,
-    loopback_listener: tuple[str, int],
+    containers: Containers, loopback_listener: tuple[str, int]
 ) -> None:
     # The pod's environment names the API server; a listener on the host's loopback plays it.
     host, port = loopback_listener
     env = ("-e", f"KUBERNETES_SERVICE_HOST={host}", "-e", f"KUBERNETES_SERVICE_PORT={port}")
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         [ACT, "tcp", host, str(port)],
         {"Contact K8S API Server From Container"},
         (*HOST_NETWORK, *env),
@@ -257,16 +250,10 @@ def test_contact_k8s_api_server_from_container(
 
 
 def test_redirect_stdout_to_network_connection_in_container(
-    live: LiveRun,
-    docker_engine: DockerEngine,
-    tool_image: str,
-    loopback_listener: tuple[str, int],
+    containers: Containers, loopback_listener: tuple[str, int]
 ) -> None:
     host, port = loopback_listener
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         [ACT, "redirect", host, str(port)],
         {"Redirect STDOUT/STDIN to Network Connection in Container"},
         HOST_NETWORK,
@@ -277,15 +264,10 @@ def _require_route() -> None:
     require(host_has_default_route(), "no default route: connect() to a routable peer fails")
 
 
-def test_contact_ec2_instance_metadata_service_from_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_contact_ec2_instance_metadata_service_from_container(containers: Containers) -> None:
     _require_route()
     # UDP connect(): a route lookup towards 169.254.169.254, no packet sent.
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         [ACT, "udp", "169.254.169.254", "80"],
         {
             "Contact EC2 Instance Metadata Service From Container",
@@ -295,32 +277,22 @@ def test_contact_ec2_instance_metadata_service_from_container(
     )
 
 
-def test_unexpected_k8s_nodeport_connection(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_unexpected_k8s_nodeport_connection(containers: Containers) -> None:
     _require_route()
     # UDP to a port outside Falco's expected UDP ports: Unexpected UDP Traffic fires too.
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         [ACT, "udp", ROUTABLE_PEER, "30080"],
         {"Unexpected K8s NodePort Connection", "Unexpected UDP Traffic"},
         HOST_NETWORK,
     )
 
 
-def test_detect_release_agent_file_container_escapes(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_detect_release_agent_file_container_escapes(containers: Containers) -> None:
     # A file named like cgroup v1's release_agent (the rule matches the name), written by
     # root with CAP_SYS_ADMIN: writing the real one would be the escape itself. The writer is
     # the container's first process (vpid 1) and holds CAP_SYS_ADMIN: Launch Excessively
     # Capable Container fires too, as in Falco.
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         [ACT, "create", "/tmp/release_agent"],
         {"Detect release_agent File Container Escapes", EXCESSIVELY_CAPABLE},
         ("--network", "none", "--cap-add", "SYS_ADMIN"),
@@ -331,10 +303,10 @@ def test_detect_release_agent_file_container_escapes(
 
 
 def test_debugfs_launched_in_privileged_container(
-    live: LiveRun, docker_engine: DockerEngine, privileged_engine: DockerEngine, tool_image: str
+    containers: Containers, privileged_containers: Containers
 ) -> None:
     debugfs = [TOOLS["debugfs"], "-R", "ls", "/dev/sda1"]
-    check(live, docker_engine, tool_image, debugfs, set())
+    containers.check(debugfs, set())
     # debugfs is the privileged container's first process (vpid 1, every capability): Falco's
     # container-start audits fire too. A privileged container sees the host's devices: where
     # /dev/sda1 exists, debugfs opens it and Privileged Container Device Access fires as well.
@@ -345,10 +317,7 @@ def test_debugfs_launched_in_privileged_container(
     }
     if Path("/dev/sda1").exists():
         expected.add("Privileged Container Device Access")
-    ran = check(
-        live,
-        privileged_engine,
-        tool_image,
+    ran = privileged_containers.check(
         debugfs,
         expected,
         ("--privileged", "--network", "none"),
@@ -359,14 +328,9 @@ def test_debugfs_launched_in_privileged_container(
 # --- containers starting (Falco's container_started: the exec of the container's pid 1) -------
 
 
-def test_launch_privileged_container(
-    live: LiveRun, privileged_engine: DockerEngine, tool_image: str
-) -> None:
+def test_launch_privileged_container(privileged_containers: Containers) -> None:
     # A privileged container holds every capability: it is excessively capable too (Falco).
-    ran = check(
-        live,
-        privileged_engine,
-        tool_image,
+    ran = privileged_containers.check(
         [ACT],
         {PRIVILEGED, EXCESSIVELY_CAPABLE},
         ("--privileged", "--network", "none"),
@@ -374,65 +338,48 @@ def test_launch_privileged_container(
     assert all(a["input"]["process"]["vpid"] == 1 for a in ran.alerts)
 
 
-def test_launch_excessively_capable_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
-    check(
-        live,
-        docker_engine,
-        tool_image,
+def test_launch_excessively_capable_container(containers: Containers) -> None:
+    containers.check(
         [ACT],
         {EXCESSIVELY_CAPABLE},
         ("--network", "none", "--cap-add", "SYS_ADMIN"),
     )
 
 
-def test_launch_sensitive_mount_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str, tmp_path: Path
-) -> None:
+def test_launch_sensitive_mount_container(containers: Containers, tmp_path: Path) -> None:
     # Below /root: one of Falco's sensitive mount destinations (read-only, a test directory).
-    check(
-        live,
-        docker_engine,
-        tool_image,
+    containers.check(
         [ACT],
         {"Launch Sensitive Mount Container"},
         ("--network", "none", "-v", f"{tmp_path}:/root/data:ro"),
     )
 
 
-def test_launch_disallowed_container(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_launch_disallowed_container(containers: Containers) -> None:
     # The same image under a name outside the allowed list.
-    disallowed = "bpfopa-test-disallowed:" + tool_image.split(":")[1]
-    docker_engine.docker("tag", tool_image, disallowed)
+    disallowed = "bpfopa-test-disallowed:" + containers.image.split(":")[1]
+    containers.engine.docker("tag", containers.image, disallowed)
     try:
-        check(live, docker_engine, disallowed, [ACT], {"Launch Disallowed Container"})
+        replace(containers, image=disallowed).check([ACT], {"Launch Disallowed Container"})
     finally:
-        docker_engine.docker("rmi", disallowed, check=False)
+        containers.engine.docker("rmi", disallowed, check=False)
 
 
 # --- pods (containers made the way the kubelet makes them through cri-dockerd) ---------------
 
 
-def test_alert_in_a_pod_names_the_pod(
-    live: LiveRun, docker_engine: DockerEngine, tool_image: str
-) -> None:
+def test_alert_in_a_pod_names_the_pod(containers: Containers) -> None:
     labels = {"app": "web", "app.kubernetes.io/part-of": "shop"}
-    pod, sandbox = kubelet_sandbox(docker_engine, tool_image, labels)
+    pod, sandbox = kubelet_sandbox(containers.engine, containers.image, labels)
     try:
         # A container of the pod runs nmap.
-        ran = check(
-            live,
-            docker_engine,
-            tool_image,
+        ran = containers.check(
             [TOOLS["nmap"], "-sT", ROUTABLE_PEER],
             {NET_TOOL},
             kubelet_container(pod, "scanner", sandbox),
         )
     finally:
-        docker_engine.remove(sandbox)
+        containers.engine.remove(sandbox)
     (alert,) = ran.alerts
     assert container_of(alert)["pod"] == {**pod, "labels": labels, "ip": None}
     fields = alert["output_fields"]

@@ -19,7 +19,8 @@ from bpfopa.metrics import PipelineMetrics
 from bpfopa.output import CallbackSink, FileSink, StdoutSink, WebhookSink
 from bpfopa.pipeline import RULE_SYSCALL_DROP, Pipeline, PipelineConfig, QueueSource
 from bpfopa.policy import DeadLetterFile, ManagedOpa, OpaClient, OpaClientConfig
-from tests.unit.test_sinks import free_port
+from tests.conftest import free_port
+from tests.http_receiver import serving
 
 SECRET = "hunter2-s3cr3t-value"
 
@@ -58,13 +59,8 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     rec = Receiver()
-    app = web.Application()
-    app.router.add_post("/", rec.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", rec.port).start()
-    yield rec
-    await runner.cleanup()
+    async with serving(rec.handle, rec.port):
+        yield rec
 
 
 async def test_books_balance_and_no_secret_reaches_a_sink(

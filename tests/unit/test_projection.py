@@ -11,11 +11,11 @@ import pytest
 from bpfopa.policy._projection import (
     Projection,
     ProjectionPlan,
-    _Node,
     derive_plan,
     exception_field_paths,
-    policy_files,
 )
+from bpfopa.policy._projection_tree import PathTree
+from bpfopa.policy._rego_parse import policy_files
 
 # Documents come from input.events; helpers take them as arguments.
 POLICY = """
@@ -173,7 +173,7 @@ def test_policy_files_skip_tests(tmp_path: Path) -> None:
 
 
 def _projection(*paths: str, presence: tuple[str, ...] = ()) -> Projection:
-    tree = _Node()
+    tree = PathTree()
     for path in paths:
         tree.add(path.split("."), whole=True)
     for path in presence:

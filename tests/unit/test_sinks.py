@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from bpfopa.output import (
     falco_time,
     priority_rank,
 )
+from tests.conftest import free_port
+from tests.http_receiver import serving
 
 BUILDER = AlertBuilder(FieldRegistry.load(), "host1")
 
@@ -110,12 +111,6 @@ async def test_file_sink_follows_rotation(tmp_path: Path) -> None:
     assert sink.counters() == {"delivered": 3, "reopened": 1}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Receiver:
     """A falcosidekick stand-in: a real HTTP server that can be switched down (503)."""
 
@@ -137,13 +132,8 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     rec = Receiver()
-    app = web.Application()
-    app.router.add_post("/", rec.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", rec.port).start()
-    yield rec
-    await runner.cleanup()
+    async with serving(rec.handle, rec.port):
+        yield rec
 
 
 def webhook(url: str, spool: Path, **kw: Any) -> WebhookSink:

@@ -16,7 +16,9 @@ from aiohttp import web
 
 from bpfopa.output import AlertBuilder, DeadLetterFile, FieldRegistry, WebhookSink, sink_books
 from bpfopa.policy import Rejection
-from tests.unit.test_sinks import doc, free_port, wait_for
+from tests.conftest import free_port
+from tests.http_receiver import serving
+from tests.unit.test_sinks import doc, wait_for
 
 BUILDER = AlertBuilder(FieldRegistry.load(), "host1")
 
@@ -56,13 +58,8 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     rec = Receiver()
-    app = web.Application()
-    app.router.add_post("/", rec.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", rec.port).start()
-    yield rec
-    await runner.cleanup()
+    async with serving(rec.handle, rec.port, shutdown_timeout=0.1):
+        yield rec
 
 
 def webhook(url: str, spool: Path, **kw: Any) -> WebhookSink:
