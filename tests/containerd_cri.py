@@ -124,9 +124,17 @@ class Containerd:
         pod_id = self.crictl("runp", str(config))
         return Pod(pod_id, name, namespace, uid, dict(labels), config)
 
-    def start_container(self, pod: Pod, name: str, argv: list[str], attempt: int = 0) -> str:
+    def start_container(
+        self,
+        pod: Pod,
+        name: str,
+        argv: list[str],
+        attempt: int = 0,
+        security_context: Mapping[str, Any] | None = None,
+    ) -> str:
         """``crictl create`` + ``start``: labels and metadata as the kubelet sets them
-        (``attempt``: the kubelet's restart count, which tells a restarted container apart)."""
+        (``attempt``: the kubelet's restart count, which tells a restarted container apart;
+        ``security_context``: the container's, as the kubelet translates the pod spec's)."""
         config = self.workdir / f"ctr-{pod.uid}-{name}-{attempt}.json"
         spec = {
             "metadata": {"name": name, "attempt": attempt},
@@ -140,7 +148,7 @@ class Containerd:
             },
             "annotations": {"io.kubernetes.container.restartCount": str(attempt)},
             "log_path": f"{name}/{attempt}.log",
-            "linux": {},
+            "linux": {"security_context": dict(security_context)} if security_context else {},
         }
         config.write_text(json.dumps(spec))
         container_id = self.crictl("create", pod.id, str(config), str(pod.config))

@@ -92,9 +92,13 @@ class CriClient:
         self.runtime_name = name
         return f"{name} {answer.runtime_version} (CRI {answer.runtime_api_version})"
 
-    async def container_status(self, container_id: str) -> pb.ContainerStatus | None:
+    async def container_status(
+        self, container_id: str
+    ) -> tuple[pb.ContainerStatus, dict[str, str]] | None:
+        """The container's status, and the runtime's own verbose ``info`` (JSON strings by
+        key; what containerd and CRI-O put there differs)."""
         runtime, _ = self._stubs()
-        request = pb.ContainerStatusRequest(container_id=container_id, verbose=False)
+        request = pb.ContainerStatusRequest(container_id=container_id, verbose=True)
         with _mapped(self.socket, "ContainerStatus"):
             try:
                 answer = await runtime.ContainerStatus(request, timeout=self._timeout)
@@ -104,7 +108,7 @@ class CriClient:
                 raise
         self._described.add(container_id)
         status: pb.ContainerStatus = answer.status
-        return status
+        return status, dict(answer.info)
 
     async def sandbox_status(self, sandbox_id: str) -> pb.PodSandboxStatus | None:
         runtime, _ = self._stubs()

@@ -5,14 +5,18 @@ asked the runtime for, so authoritative), its labels from the sandbox's labels l
 kubelet's own ``io.kubernetes.*`` ones. Annotations are read by neither path: they may hold
 anything (kubectl's last-applied configuration, tokens put there by mistake).
 
-What the non-verbose CRI status does not say stays ``null``: ``privileged`` and ``cap_add`` (in
-the container's security context, which only the runtime-specific verbose ``info`` carries)
-and ``init_pid``. Host namespaces are the pod's (its sandbox's namespace options).
+``privileged``, ``cap_add`` and ``init_pid`` are not in the CRI's status: they come from the
+runtime's verbose ``info``, whose layout is the runtime's own. containerd puts the container's
+CRI config there (its security context) and the first process's pid; CRI-O the pid and a
+``privileged`` flag but not the added capabilities. What a runtime does not say stays ``null``.
+Only those fields are read: the rest of ``info`` (the OCI spec, with the process's environment)
+is never kept. Host namespaces are the pod's (its sandbox's namespace options).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -23,7 +27,14 @@ from typing import Any, Final
 from bpfopa.errors import RuntimeApiError
 from bpfopa.runtime._cri import CriClient
 from bpfopa.runtime._criapi import api_pb2 as pb
-from bpfopa.runtime._metadata import POD_NAME, POD_NAMESPACE, POD_UID, container_doc, image_names
+from bpfopa.runtime._metadata import (
+    POD_NAME,
+    POD_NAMESPACE,
+    POD_UID,
+    capability_name,
+    container_doc,
+    image_names,
+)
 
 __all__ = ["CriSource", "from_cri", "sandbox_doc"]
 
@@ -86,6 +97,37 @@ def _namespaces(doc: Doc, sandbox: pb.PodSandboxStatus) -> None:
     doc["host_ipc"] = options.ipc == pb.NODE
 
 
+def _verbose(info: dict[str, str]) -> Doc:
+    """``privileged``, ``cap_add`` and ``init_pid`` from the runtime's verbose info."""
+    found: Doc = {}
+    try:
+        parsed = json.loads(info.get("info", "{}"))
+    except ValueError:
+        return found
+    if not isinstance(parsed, dict):
+        return found
+    pid = parsed.get("pid")
+    if isinstance(pid, int) and pid > 0:
+        found["init_pid"] = pid
+    security = _path(parsed, "config", "linux", "security_context")  # containerd
+    if isinstance(security, dict):
+        found["privileged"] = bool(security.get("privileged"))
+        added = _path(security, "capabilities", "add_capabilities") or []
+        if isinstance(added, list):
+            found["cap_add"] = [capability_name(str(name)) for name in added]
+    elif isinstance(parsed.get("privileged"), bool):  # CRI-O
+        found["privileged"] = parsed["privileged"]
+    return found
+
+
+def _path(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
 def _runtime(base: Doc, runtime_name: str | None) -> str:
     """The runtime that answered; the cgroup's guess when it names none bpfopa knows."""
     if runtime_name in _RUNTIMES:
@@ -99,6 +141,7 @@ def from_cri(
     status: pb.ContainerStatus,
     sandbox: pb.PodSandboxStatus | None,
     image: pb.Image | None = None,
+    info: dict[str, str] | None = None,
 ) -> Doc:
     """The complete ``process.container`` of ``base`` from the CRI's container status, its
     pod sandbox's status and its image's status."""
@@ -118,6 +161,7 @@ def from_cri(
             ],
             "user": user,
             "started_at": _time(status.started_at),
+            **_verbose(info or {}),
         }
     )
     if sandbox is not None:
@@ -177,20 +221,21 @@ class CriSource:
         """The document, or None when this runtime knows no such container or sandbox."""
         full_id = base["full_id"]
         # A container's status does not name its pod sandbox; its listing entry does.
-        status, sandbox_id = await asyncio.gather(
+        described, sandbox_id = await asyncio.gather(
             self.client.container_status(full_id), self.client.sandbox_id_of(full_id)
         )
-        if status is None:
+        if described is None:
             # Not a container: maybe a sandbox's own process (its id is the sandbox's).
             sandbox = await self._sandbox(full_id)
             if sandbox is None:
                 return None
             return sandbox_doc(base, self.client.runtime_name, sandbox)
+        status, info = described
         sandbox, image = await asyncio.gather(
             self._sandbox(sandbox_id) if sandbox_id else _none(),
             self._image(status.image_ref or status.image.image),
         )
-        return from_cri(base, self.client.runtime_name, status, sandbox, image)
+        return from_cri(base, self.client.runtime_name, status, sandbox, image, info)
 
     async def _sandbox(self, sandbox_id: str) -> pb.PodSandboxStatus | None:
         if sandbox_id in self._sandboxes:

@@ -101,7 +101,8 @@ def image_names(reference: str | None, image: dict[str, Any] | None) -> Doc:
     return {"repository": repository, "tag": tag, "digest": digest}
 
 
-def _cap(name: str) -> str:
+def capability_name(name: str) -> str:
+    """A capability as the kernel names it (engines accept "SYS_ADMIN" and "CAP_SYS_ADMIN")."""
     name = str(name).upper()
     return name if name.startswith("CAP_") or name == "ALL" else f"CAP_{name}"
 
@@ -182,7 +183,7 @@ def from_inspect(
             "image": {**names, "id": short_id},
             "labels": _labels(config),
             "privileged": bool(host.get("Privileged")),
-            "cap_add": [_cap(c) for c in host.get("CapAdd") or []],
+            "cap_add": [capability_name(c) for c in host.get("CapAdd") or []],
             "host_pid": host.get("PidMode") == "host",
             "host_network": host.get("NetworkMode") == "host",
             "host_ipc": host.get("IpcMode") == "host",

@@ -86,15 +86,28 @@ def test_container_and_pod_from_the_cri(
     pod = containerd.run_pod(LABELS)
     try:
         cid = containerd.start_container(pod, "app", ["/bin/sleep", "300"])
-        base = base_of(init_pid(containerd, cid))
+        pid = init_pid(containerd, cid)
+        base = base_of(pid)
         sandbox_base = base_of(sandbox_pid(containerd, pod))
+        capable = containerd.start_container(
+            pod,
+            "capable",
+            ["/bin/sleep", "300"],
+            security_context={"capabilities": {"add_capabilities": ["SYS_ADMIN"]}},
+        )
+        capable_base = base_of(init_pid(containerd, capable))
 
-        async def main() -> tuple[Doc, Doc, list[str]]:
+        async def main() -> tuple[Doc, Doc, Doc, list[str]]:
             async with metadata(containerd.socket) as meta:
                 meta.lookup(sandbox_base)
-                return await resolved(meta, base), await resolved(meta, sandbox_base), meta.engines
+                return (
+                    await resolved(meta, base),
+                    await resolved(meta, sandbox_base),
+                    await resolved(meta, capable_base),
+                    meta.engines,
+                )
 
-        doc, sandbox, engines = asyncio.run(main())
+        doc, sandbox, capable_doc, engines = asyncio.run(main())
     finally:
         containerd.remove_pod(pod)
     # The kubelet's cgroup_parent makes the cgroup read as containerd's, with the CRI's id.
@@ -115,8 +128,9 @@ def test_container_and_pod_from_the_cri(
     assert doc["image"]["digest"] is None
     assert (doc["host_network"], doc["host_pid"], doc["host_ipc"]) == (True, False, False)
     assert doc["started_at"] and doc["started_at"].startswith("20")
-    # Not in the CRI's non-verbose status: left null rather than guessed.
-    assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (None, None, None)
+    # From containerd's verbose info: its CRI config's security context and the first pid.
+    assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (False, [], pid)
+    assert capable_doc["cap_add"] == ["CAP_SYS_ADMIN"] and capable_doc["name"] == "capable"
     # The sandbox's own process (pause) is named after its pod.
     assert sandbox["full_id"] == pod.id and sandbox["pod"] == expected_pod
     assert sandbox["name"] == pod.name

@@ -4,6 +4,7 @@ runtime is tests/container/test_cri_metadata.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bpfopa.runtime._cri_metadata import from_cri, sandbox_doc
@@ -123,3 +124,35 @@ def test_a_sandbox_process_is_named_after_its_pod() -> None:
     doc = sandbox_doc(BASE, "containerd", sandbox())
     assert doc["name"] == "api-0" and doc["pod"]["labels"] == {"app": "api"}
     assert doc["started_at"] == "2026-12-03T17:12:18.151114Z"
+
+
+def test_verbose_info_of_containerd_and_cri_o() -> None:
+    containerd = {
+        "info": json.dumps(
+            {
+                "pid": 4242,
+                "config": {
+                    "linux": {
+                        "security_context": {
+                            "privileged": True,
+                            "capabilities": {"add_capabilities": ["NET_ADMIN", "CAP_SYS_PTRACE"]},
+                        }
+                    }
+                },
+                "runtimeSpec": {"process": {"env": ["TOKEN=never-kept"]}},
+            }
+        )
+    }
+    doc = from_cri(BASE, "containerd", status(), None, info=containerd)
+    assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (
+        True,
+        ["CAP_NET_ADMIN", "CAP_SYS_PTRACE"],
+        4242,
+    )
+    assert "never-kept" not in json.dumps(doc)
+    cri_o = {"info": json.dumps({"pid": 77, "privileged": False})}
+    doc = from_cri(BASE, "cri-o", status(), None, info=cri_o)
+    assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (False, None, 77)
+    for broken in ({"info": "{not json"}, {"info": "[1]"}, {}, {"info": '{"pid": "x"}'}):
+        doc = from_cri(BASE, "containerd", status(), None, info=broken)
+        assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (None, None, None)
