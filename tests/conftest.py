@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +53,20 @@ def require(condition: bool, why: str) -> None:
         if STRICT:
             pytest.fail(f"missing capability (BPFOPA_STRICT=1): {why}")
         pytest.skip(why)
+
+
+def http_status(url: str, token: str | None = None) -> int:
+    """The status of a GET (with a bearer token if given); 0 when nothing answers."""
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0
 
 
 def free_port() -> int:

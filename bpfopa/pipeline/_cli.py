@@ -27,7 +27,7 @@ from bpfopa.output import (
 )
 from bpfopa.pipeline._channel import QueuePolicy
 from bpfopa.pipeline._cli_args import add_pipeline_arguments, add_run_arguments
-from bpfopa.pipeline._gc import tune_garbage_collector
+from bpfopa.pipeline._gc import release_freed_heap_periodically, tune_garbage_collector
 from bpfopa.pipeline._pipeline import Pipeline, PipelineConfig
 from bpfopa.pipeline._reload import PolicyReloader
 from bpfopa.pipeline._source import STDIN, EventSource, ReplaySource
@@ -263,6 +263,8 @@ async def _main(args: argparse.Namespace, factory: SourceFactory, select_syscall
                 return EXIT_USAGE
             stack.push_async_callback(server.aclose)
         tune_garbage_collector()
+        trimmer = asyncio.create_task(release_freed_heap_periodically(), name="heap-trim")
+        stack.callback(trimmer.cancel)
         exit_code = await _run_pipeline(pipeline, prog, file_sink, args.duration, reloader)
     return exit_code
 

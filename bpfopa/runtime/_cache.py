@@ -17,12 +17,10 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bpfopa.errors import RuntimeApiError
 from bpfopa.runtime._connect import DEFAULT_SOCKETS, connect
-from bpfopa.runtime._cri import CriClient
-from bpfopa.runtime._cri_metadata import CriSource
 from bpfopa.runtime._engine import EngineClient
 from bpfopa.runtime._metadata import container_doc, from_inspect, sandbox_id
 
@@ -31,7 +29,10 @@ __all__ = ["ContainerMetadata"]
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
-Source = EngineClient | CriSource
+if TYPE_CHECKING:  # gRPC is imported only when a CRI runtime answers (see _connect)
+    from bpfopa.runtime._cri_metadata import CriSource
+
+Source: TypeAlias = "EngineClient | CriSource"
 
 
 _START_POLL_S = 0.02  # how often a container being started is asked again
@@ -93,7 +94,9 @@ class ContainerMetadata:
             except RuntimeApiError as exc:
                 tried.append(str(exc))
                 continue
-            if isinstance(client, CriClient):
+            if not isinstance(client, EngineClient):
+                from bpfopa.runtime._cri_metadata import CriSource  # lazily: see above
+
                 self._clients.append(CriSource(client, self._max))
             else:
                 self._clients.append(client)
@@ -170,10 +173,10 @@ class ContainerMetadata:
         failed = False
         for client in self._clients:
             try:
-                if isinstance(client, CriSource):
-                    doc = await client.describe(base)
-                else:
+                if isinstance(client, EngineClient):
                     doc = await self._inspect(client, base)
+                else:
+                    doc = await client.describe(base)
             except RuntimeApiError as exc:
                 failed = True
                 self.counters["errors"] += 1

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from bpfopa.errors import RuntimeApiError
-from bpfopa.runtime._cri import CRI_SOCKETS, CriClient
 from bpfopa.runtime._engine import DEFAULT_SOCKETS as ENGINE_SOCKETS
 from bpfopa.runtime._engine import EngineClient
 
+if TYPE_CHECKING:
+    # gRPC and the generated stubs are imported only once a socket turns out to serve the CRI:
+    # they cost their share of memory on every host, Docker-only ones included.
+    from bpfopa.runtime._cri import CriClient
+
 __all__ = ["DEFAULT_SOCKETS", "RuntimeClient", "connect"]
 
-RuntimeClient = EngineClient | CriClient
+RuntimeClient: TypeAlias = "EngineClient | CriClient"
 
+#: containerd's and CRI-O's default sockets.
+CRI_SOCKETS = (Path("/run/containerd/containerd.sock"), Path("/run/crio/crio.sock"))
 #: Docker's, rootful podman's, containerd's and CRI-O's sockets, asked in this order.
 DEFAULT_SOCKETS: tuple[Path, ...] = (*ENGINE_SOCKETS, *CRI_SOCKETS)
 
@@ -38,6 +45,8 @@ async def connect(
     except RuntimeApiError as exc:
         engine_error = exc
         await engine.aclose()
+    from bpfopa.runtime._cri import CriClient  # lazily: see the import above
+
     cri = CriClient(socket, timeout_s, reconcile_s)
     try:
         return cri, await cri.ping()

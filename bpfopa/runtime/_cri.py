@@ -22,10 +22,8 @@ from bpfopa.errors import RuntimeApiError
 from bpfopa.runtime._criapi import api_pb2 as pb
 from bpfopa.runtime._criapi import api_pb2_grpc
 
-__all__ = ["CRI_SOCKETS", "CriClient"]
+__all__ = ["CriClient"]
 
-#: containerd's and CRI-O's default sockets.
-CRI_SOCKETS: Final = (Path("/run/containerd/containerd.sock"), Path("/run/crio/crio.sock"))
 # The kubelet's own limit: a ListContainers answer on a busy node outgrows gRPC's 4 MiB default.
 _MAX_MESSAGE: Final = 16 * 1024 * 1024
 

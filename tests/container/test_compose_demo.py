@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bpfopa._paths import PROJECT_ROOT
-from tests.conftest import free_port, require
+from tests.conftest import free_port, http_status, require
 from tests.docker_engine import DockerEngine
 
 COMPOSE_VERSION = "v5.6.0"  # what scripts/setup.sh installs
@@ -58,19 +58,6 @@ class Demo:
                 except ValueError:
                     continue
         return found
-
-
-def status(url: str, token: str | None = None) -> int:
-    request = urllib.request.Request(url)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except OSError:
-        return 0
 
 
 def evaluated(demo: Demo) -> float:
@@ -117,7 +104,7 @@ def demo(docker_engine: DockerEngine) -> Iterator[Demo]:
         # The README's command; --wait: OPA healthy (its authenticated health check) first.
         demo.compose("up", "--build", "-d", "--wait", "--wait-timeout", "300", timeout=1800)
         deadline = time.monotonic() + 240  # BCC compiles the probes at start
-        while status(f"{demo.metrics_url}/readyz") != 200:
+        while http_status(f"{demo.metrics_url}/readyz") != 200:
             if time.monotonic() > deadline:
                 logs = demo.compose("logs", "--no-color", check=False).stdout
                 pytest.fail(f"bpfopa did not become ready:\n{logs[-4000:]}")
@@ -177,11 +164,11 @@ def test_an_alert_from_a_victim_container_reaches_the_bpfopa_container_logs(
 
 def test_opa_answers_on_loopback_only_with_the_generated_token(demo: Demo) -> None:
     syscalls = f"{demo.opa_url}/v1/data/bpfopa/main/syscalls"
-    assert status(syscalls) == 401
-    assert status(syscalls, token="not-the-token-0123456789") == 401
+    assert http_status(syscalls) == 401
+    assert http_status(syscalls, token="not-the-token-0123456789") == 401
     token = demo.compose("exec", "-T", "opa", "cat", "/run/bpfopa/opa-token").stdout.strip()
     assert len(token) == 64
-    assert status(syscalls, token=token) == 200
+    assert http_status(syscalls, token=token) == 200
     listening = subprocess.run(
         ["ss", "-Htln", f"sport = :{demo.opa_url.rsplit(':', 1)[1]}"],
         capture_output=True, text=True, check=True,

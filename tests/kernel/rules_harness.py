@@ -209,6 +209,17 @@ class LiveRun:
             _, err = self.proc.communicate()
         return self.proc.returncode, err
 
+    @contextlib.contextmanager
+    def running(self, timeout: float) -> Iterator[LiveRun]:
+        """Ready (``timeout``: BCC compiles the probes first, slow on a loaded host) for the
+        block; stopped after it, and the run must have ended cleanly."""
+        try:
+            self.wait_ready(timeout=timeout)
+            yield self
+        finally:
+            code, err = self.stop()
+        assert code == 0, err
+
 
 def run_action(
     argv: Sequence[str],

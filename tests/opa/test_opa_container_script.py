@@ -7,15 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bpfopa._paths import POLICIES_DIR, PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, http_status
 
 SCRIPT = PROJECT_ROOT / "deploy" / "opa" / "bpfopa-opa"
 AUTHZ = PROJECT_ROOT / "deploy" / "opa" / "authz.rego"
@@ -33,17 +31,6 @@ def script_env(opa_binary: Path, token_file: Path, addr: str) -> dict[str, str]:
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
-
-
-def status(url: str, token: str | None = None) -> int:
-    request = urllib.request.Request(url)
-    if token is not None:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
 
 
 Serve = Callable[[Path], tuple[str, dict[str, str]]]
@@ -64,11 +51,9 @@ def serve(opa_binary: Path, tmp_path: Path) -> Iterator[Serve]:
         procs.append(proc)
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                status(f"http://{addr}/health")
+            if http_status(f"http://{addr}/health"):
                 return f"http://{addr}", env
-            except OSError:
-                time.sleep(0.1)
+            time.sleep(0.1)
         pytest.fail(f"bpfopa-opa serve on {addr} did not start")
 
     yield start
@@ -95,10 +80,10 @@ def test_every_request_needs_the_token_and_health_proves_it(serve: Serve) -> Non
     url, env = serve(POLICIES_DIR)
     token = Path(env["BPFOPA_OPA_TOKEN_FILE"]).read_text()
     syscalls = f"{url}/v1/data/bpfopa/main/syscalls"
-    assert status(syscalls) == 401
-    assert status(syscalls, "0" * 64) == 401
-    assert status(f"{url}/health") == 401
-    assert status(syscalls, token) == 200
+    assert http_status(syscalls) == 401
+    assert http_status(syscalls, "0" * 64) == 401
+    assert http_status(f"{url}/health") == 401
+    assert http_status(syscalls, token) == 200
     health = run(env, "health")
     assert health.returncode == 0, health.stderr
     assert token not in health.stdout + health.stderr

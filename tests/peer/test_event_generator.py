@@ -193,12 +193,8 @@ def live(
     run = LiveRun(
         tmp_path_factory.mktemp("peer-run"), args=args, enabled_rules=rules_off_by_default()
     )
-    try:
-        run.wait_ready(timeout=300)  # BCC compiles the probes first: slow on a loaded host
-        yield run
-    finally:
-        code, err = run.stop()
-    assert code == 0, err
+    with run.running(timeout=300) as ready:  # BCC compiles the probes first: slow on a loaded host
+        yield ready
 
 
 @pytest.fixture(scope="module")
