@@ -109,9 +109,11 @@ def _verbose(info: dict[str, str]) -> Doc:
     pid = parsed.get("pid")
     if isinstance(pid, int) and pid > 0:
         found["init_pid"] = pid
-    security = _path(parsed, "config", "linux", "security_context")  # containerd
-    if isinstance(security, dict):
-        found["privileged"] = bool(security.get("privileged"))
+    if isinstance(parsed.get("config"), dict):  # containerd: the container's CRI config
+        # Its JSON leaves out what is unset: no security context is an unprivileged container
+        # that adds no capability.
+        security = _path(parsed, "config", "linux", "security_context") or {}
+        found["privileged"] = bool(_path(security, "privileged"))
         added = _path(security, "capabilities", "add_capabilities") or []
         if isinstance(added, list):
             found["cap_add"] = [capability_name(str(name)) for name in added]

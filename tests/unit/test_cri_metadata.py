@@ -150,6 +150,9 @@ def test_verbose_info_of_containerd_and_cri_o() -> None:
         4242,
     )
     assert "never-kept" not in json.dumps(doc)
+    unset = {"info": json.dumps({"pid": 5, "config": {"metadata": {"name": "app"}}})}
+    doc = from_cri(BASE, "containerd", status(), None, info=unset)
+    assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (False, [], 5)
     cri_o = {"info": json.dumps({"pid": 77, "privileged": False})}
     doc = from_cri(BASE, "cri-o", status(), None, info=cri_o)
     assert (doc["privileged"], doc["cap_add"], doc["init_pid"]) == (False, None, 77)
