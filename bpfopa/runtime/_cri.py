@@ -97,30 +97,35 @@ class CriClient:
         key; what containerd and CRI-O put there differs)."""
         runtime, _ = self._stubs()
         request = pb.ContainerStatusRequest(container_id=container_id, verbose=True)
-        with _mapped(self.socket, "ContainerStatus"):
-            try:
-                answer = await runtime.ContainerStatus(request, timeout=self._timeout)
-            except grpc.aio.AioRpcError as exc:
-                if _not_found(exc):
-                    return None
-                raise
-        self._described.add(container_id)
+        answer = await self._status(
+            "ContainerStatus", runtime.ContainerStatus, request, container_id
+        )
+        if answer is None:
+            return None
         status: pb.ContainerStatus = answer.status
         return status, dict(answer.info)
 
     async def sandbox_status(self, sandbox_id: str) -> pb.PodSandboxStatus | None:
         runtime, _ = self._stubs()
         request = pb.PodSandboxStatusRequest(pod_sandbox_id=sandbox_id, verbose=False)
-        with _mapped(self.socket, "PodSandboxStatus"):
+        answer = await self._status(
+            "PodSandboxStatus", runtime.PodSandboxStatus, request, sandbox_id
+        )
+        status: pb.PodSandboxStatus | None = answer.status if answer is not None else None
+        return status
+
+    async def _status(self, what: str, call: Any, request: Any, object_id: str) -> Any:
+        """A status call's answer; None when the runtime knows no such object. What was
+        described is remembered, so that its removal can be noticed (see ``removals``)."""
+        with _mapped(self.socket, what):
             try:
-                answer = await runtime.PodSandboxStatus(request, timeout=self._timeout)
+                answer = await call(request, timeout=self._timeout)
             except grpc.aio.AioRpcError as exc:
                 if _not_found(exc):
                     return None
                 raise
-        self._described.add(sandbox_id)
-        status: pb.PodSandboxStatus = answer.status
-        return status
+        self._described.add(object_id)
+        return answer
 
     async def sandbox_id_of(self, container_id: str) -> str | None:
         """The pod sandbox of a container (None: no such container)."""

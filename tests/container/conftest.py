@@ -3,14 +3,17 @@ that can run `--privileged` containers on this host."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bpfopa.runtime import ContainerMetadata
 from tests.conftest import require
 from tests.docker_engine import (
     DockerEngine,
@@ -184,3 +187,14 @@ def kubelet_container(pod: dict[str, str], container: str, sandbox: str) -> list
             }
         ),
     ]
+
+
+@contextlib.asynccontextmanager
+async def metadata(*sockets: Path, **kwargs: Any) -> AsyncIterator[ContainerMetadata]:
+    """A started ``ContainerMetadata`` over ``sockets``, closed on the way out."""
+    found = ContainerMetadata(sockets, **kwargs)
+    await found.start()
+    try:
+        yield found
+    finally:
+        await found.aclose()

@@ -8,11 +8,10 @@ CRI only (`--runtime-socket` names containerd's socket, no Docker API involved).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from bpfopa.decode import container_from_cgroups
 from bpfopa.doctor import check_runtime
 from bpfopa.runtime import ContainerMetadata
 from tests.conftest import require
+from tests.container.conftest import metadata
 from tests.containerd_cri import Containerd, ContainerdError, Pod, running_containerd
 from tests.docker_engine import DockerEngine
 from tests.kernel.rules_harness import LiveRun, is_drop
@@ -61,16 +61,6 @@ def base_of(pid: int) -> Doc:
     found = container_from_cgroups(Path(f"/proc/{pid}/cgroup").read_text().splitlines())
     assert found is not None, f"pid {pid} is in no container's cgroup"
     return dict(found)
-
-
-@contextlib.asynccontextmanager
-async def metadata(socket: Path, **kwargs: Any) -> AsyncIterator[ContainerMetadata]:
-    found = ContainerMetadata([socket], **kwargs)
-    await found.start()
-    try:
-        yield found
-    finally:
-        await found.aclose()
 
 
 async def resolved(meta: ContainerMetadata, base: Doc) -> Doc:

@@ -4,16 +4,15 @@ removal, the container stage's late marking, and pods made the way the kubelet m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bpfopa.pipeline import Channel, ContainerStage
 from bpfopa.runtime import ContainerMetadata
-from tests.container.conftest import kubelet_container, kubelet_sandbox
+from tests.container.conftest import kubelet_container, kubelet_sandbox, metadata
 from tests.docker_engine import DockerEngine
 
 Doc = dict[str, Any]
@@ -26,16 +25,6 @@ def base_of(full_id: str) -> Doc:
 def start(engine: DockerEngine, image: str, *options: str, argv: Sequence[str] = ()) -> str:
     """A running container (``sleep`` unless ``argv``); returns its full id."""
     return engine.docker("run", "-d", *options, image, *(argv or ("sleep", "60"))).stdout.strip()
-
-
-@contextlib.asynccontextmanager
-async def metadata(*sockets: Path, **kwargs: Any) -> AsyncIterator[ContainerMetadata]:
-    found = ContainerMetadata(sockets, **kwargs)
-    await found.start()
-    try:
-        yield found
-    finally:
-        await found.aclose()
 
 
 async def resolved(meta: ContainerMetadata, full_id: str) -> Doc:
