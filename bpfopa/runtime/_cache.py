@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from bpfopa.errors import RuntimeApiError
 from bpfopa.runtime._connect import DEFAULT_SOCKETS, connect
 from bpfopa.runtime._engine import EngineClient
-from bpfopa.runtime._metadata import container_doc, from_inspect, sandbox_id
+from bpfopa.runtime._engine_source import EngineSource
+from bpfopa.runtime._metadata import container_doc
 
 __all__ = ["ContainerMetadata"]
 
@@ -32,16 +33,8 @@ Doc = dict[str, Any]
 if TYPE_CHECKING:  # gRPC is imported only when a CRI runtime answers (see _connect)
     from bpfopa.runtime._cri_metadata import CriSource
 
-Source: TypeAlias = "EngineClient | CriSource"
-
-
-_START_POLL_S = 0.02  # how often a container being started is asked again
-
-
-def _starting(inspect: Doc) -> bool:
-    """The engine is still starting the container: it has no first process yet."""
-    state = inspect.get("State")
-    return isinstance(state, dict) and state.get("Status") == "created" and not state.get("Pid")
+#: A runtime the cache asks: ``describe``, ``removals``, ``socket``, ``aclose``.
+Source: TypeAlias = "EngineSource | CriSource"
 
 
 class ContainerMetadata:
@@ -78,7 +71,6 @@ class ContainerMetadata:
         # full id -> (document, loop time after which to ask again, or None: never)
         self._known: OrderedDict[str, tuple[Doc, float | None]] = OrderedDict()
         self._lookups: dict[str, asyncio.Task[None]] = {}
-        self._images: OrderedDict[str, Doc | None] = OrderedDict()
         self._watchers: list[asyncio.Task[None]] = []
         self._errors_logged = 0
 
@@ -94,12 +86,19 @@ class ContainerMetadata:
             except RuntimeApiError as exc:
                 tried.append(str(exc))
                 continue
-            if not isinstance(client, EngineClient):
+            if isinstance(client, EngineClient):
+                self._clients.append(
+                    EngineSource(
+                        client,
+                        self.counters,
+                        start_wait_s=self._start_wait_s,
+                        max_entries=self._max,
+                    )
+                )
+            else:
                 from bpfopa.runtime._cri_metadata import CriSource  # lazily: see above
 
                 self._clients.append(CriSource(client, self._max))
-            else:
-                self._clients.append(client)
             self.engines.append(f"{name} at {path}")
         if not self._clients:
             self.unavailable_reason = "no container runtime answers (" + "; ".join(tried) + ")"
@@ -173,10 +172,7 @@ class ContainerMetadata:
         failed = False
         for client in self._clients:
             try:
-                if isinstance(client, EngineClient):
-                    doc = await self._inspect(client, base)
-                else:
-                    doc = await client.describe(base)
+                doc = await client.describe(base)
             except RuntimeApiError as exc:
                 failed = True
                 self.counters["errors"] += 1
@@ -191,44 +187,6 @@ class ContainerMetadata:
         if not failed:
             self.counters["not_found"] += 1
         self._store(full_id, container_doc(base, "unavailable"), loop.time() + self._retry_after)
-
-    async def _inspect(self, client: EngineClient, base: Doc) -> Doc | None:
-        full_id = base["full_id"]
-        inspect = await client.inspect_container(full_id)
-        # The container's own first processes run while its engine is still starting it, and
-        # the engine's inspect shows it "created", without its first process's pid, until the
-        # start is done. Cached then, that document would stay without init_pid for good, and
-        # the container-start rules read it: ask again shortly, events stay parked meanwhile
-        # (the container stage bounds how long).
-        deadline = asyncio.get_running_loop().time() + self._start_wait_s
-        while inspect is not None and _starting(inspect):
-            if asyncio.get_running_loop().time() >= deadline:
-                self.counters["start_wait_expired"] += 1
-                break
-            self.counters["start_waits"] += 1
-            await asyncio.sleep(_START_POLL_S)
-            inspect = await client.inspect_container(full_id)
-        if inspect is None:
-            return None
-        image = await self._image(client, inspect.get("Image"))
-        sandbox = None
-        sid = sandbox_id(inspect)
-        if sid == full_id:
-            sandbox = inspect
-        elif sid:
-            sandbox = await client.inspect_container(sid)
-        return from_inspect(base, inspect, image, sandbox)
-
-    async def _image(self, client: EngineClient, image_id: Any) -> Doc | None:
-        if not isinstance(image_id, str) or not image_id:
-            return None
-        if image_id in self._images:
-            return self._images[image_id]
-        found = await client.inspect_image(image_id)
-        self._images[image_id] = found
-        if len(self._images) > self._max:
-            self._images.popitem(last=False)
-        return found
 
     async def _watch_removals(self, source: Source) -> None:
         """Evict removed containers; reconnect with a growing pause if the stream breaks."""

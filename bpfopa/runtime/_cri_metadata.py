@@ -34,6 +34,7 @@ from bpfopa.runtime._metadata import (
     capability_name,
     container_doc,
     image_names,
+    remember,
 )
 
 __all__ = ["CriSource", "from_cri", "sandbox_doc"]
@@ -245,7 +246,7 @@ class CriSource:
             return self._sandboxes[sandbox_id]
         found = await self.client.sandbox_status(sandbox_id)
         if found is not None:  # an unknown one is asked again: it may be starting
-            _remember(self._sandboxes, sandbox_id, found, self._max)
+            remember(self._sandboxes, sandbox_id, found, self._max)
         return found
 
     async def _image(self, ref: str) -> pb.Image | None:
@@ -259,16 +260,9 @@ class CriSource:
             except RuntimeApiError as exc:
                 log.debug("image %s: %s", ref, exc)
                 return None
-            _remember(self._images, ref, found, self._max)
+            remember(self._images, ref, found, self._max)
         return self._images[ref]
 
 
 async def _none() -> None:
     return None
-
-
-def _remember(cache: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > limit:
-        cache.popitem(last=False)

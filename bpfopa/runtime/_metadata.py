@@ -10,6 +10,7 @@ the pod's own labels live on its sandbox ("pause") container.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any, Final, Literal
 
 __all__ = [
@@ -99,6 +100,14 @@ def image_names(reference: str | None, image: dict[str, Any] | None) -> Doc:
                 digest = found
                 break
     return {"repository": repository, "tag": tag, "digest": digest}
+
+
+def remember(cache: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
+    """Put ``key`` in a bounded cache, the oldest entries going first past ``limit``."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
 
 
 def capability_name(name: str) -> str:
