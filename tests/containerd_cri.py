@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from bpfopa._paths import PROJECT_ROOT
-from tests.docker_engine import DockerEngine, EngineError, busybox_rootfs, tree_digest
+from tests.docker_engine import (
+    DockerEngine,
+    EngineError,
+    busybox_rootfs,
+    stop_process_group,
+    tree_digest,
+)
 
 CRICTL = PROJECT_ROOT / ".bin" / "crictl"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -231,17 +237,6 @@ def _hierarchies() -> list[Path]:
     return [CGROUP_ROOT, *(d for d in CGROUP_ROOT.iterdir() if d.is_dir())]
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def running_containerd(engine: DockerEngine) -> Iterator[Containerd]:
     """A containerd started here with the pause image imported; all undone on the way out."""
@@ -296,7 +291,7 @@ def running_containerd(engine: DockerEngine) -> Iterator[Containerd]:
         if ctd.proc is not None and ctd.proc.poll() is None:
             with contextlib.suppress(ContainerdError, subprocess.SubprocessError):
                 ctd.crictl("rmp", "--all", "--force")
-            _stop(ctd.proc)
+            stop_process_group(ctd.proc, timeout=20)
         for pid in _shims_of(socket):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
