@@ -10,11 +10,12 @@ an operator sizes the DaemonSet's memory limit by.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+
+from bpfopa._libc import LIBC, trim_heap
 
 __all__ = ["CompilerMemory", "release_compiler_memory"]
 
@@ -60,17 +61,16 @@ def _compiler_mappings(smaps: Path) -> list[tuple[int, int, bool]]:
 def release_compiler_memory(smaps: Path = Path("/proc/self/smaps")) -> CompilerMemory:
     """Give back the compiler's pages and trim malloc's free lists. Safe at any time: every page
     given back is read again from its file on demand; failures only leave memory where it was."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    libc.madvise.restype = ctypes.c_int
+    madvise = LIBC.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
     released = failed = 0
     for start, end, has_private in _compiler_mappings(smaps):
         advice = _MADV_PAGEOUT if has_private else _MADV_DONTNEED
-        if libc.madvise(start, end - start, advice) == 0:
+        if madvise(start, end - start, advice) == 0:
             released += 1
         else:
             failed += 1
             reason = errno.errorcode.get(ctypes.get_errno(), "?")
             log.debug("madvise(%d) refused for %#x-%#x: %s", advice, start, end, reason)
-    trimmed = bool(libc.malloc_trim(0)) if hasattr(libc, "malloc_trim") else False
-    return CompilerMemory(mappings=released, failed=failed, heap_trimmed=trimmed)
+    return CompilerMemory(mappings=released, failed=failed, heap_trimmed=trim_heap())

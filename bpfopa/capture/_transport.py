@@ -14,6 +14,8 @@ import os
 import struct
 from typing import Any, Protocol
 
+from bpfopa._libc import LIBC
+
 _RINGBUF_BUSY = 1 << 31
 _RINGBUF_DISCARD = 1 << 30
 _RINGBUF_HDR = 8
@@ -104,7 +106,7 @@ class RingBufferReader:
         _unmap(self._producer_addr, self._page + self._size)
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc = LIBC
 _libc.mmap.restype = ctypes.c_void_p
 _libc.mmap.argtypes = [
     ctypes.c_void_p,

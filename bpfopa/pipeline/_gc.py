@@ -4,9 +4,9 @@ collector's thresholds, and handing freed heap back to the kernel after a burst.
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import gc
+
+from bpfopa._libc import trim_heap
 
 __all__ = ["release_freed_heap_periodically", "tune_garbage_collector"]
 
@@ -36,11 +36,6 @@ async def release_freed_heap_periodically(interval_s: float = 30.0) -> None:
     pages only (they are zero-filled again on reuse) and takes a moment of one core. Process-
     wide: started by the CLI, not the library.
     """
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is None:  # not glibc: nothing to do
-        return
     while True:
         await asyncio.sleep(interval_s)
-        trim(0)
+        trim_heap()
